@@ -1,0 +1,55 @@
+# The two commands of the course:  make lab  (open the lessons)  and  make test  (run every check).
+# Both create the virtual environment in .venv on first use; nothing here needs conda.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+
+# Run the tools of the venv, and let notebook kernels find its python first.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND ?= Agg
+
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: help env lab test lint notebooks-clean unit nbval strip bench clean
+
+help:
+	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
+	@echo "make test   - create .venv if needed and run lint, unit tests and every notebook"
+	@echo "make strip  - remove outputs from the notebooks before committing"
+	@echo "make bench  - print the training-speed benchmark"
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check nbhelpers tests benchmarks data notebooks
+
+notebooks-clean: $(STAMP)
+	$(BIN)/nbstripout --verify $(NOTEBOOKS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+
+test: lint notebooks-clean unit nbval
+
+strip: $(STAMP)
+	$(BIN)/nbstripout $(NOTEBOOKS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

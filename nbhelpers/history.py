@@ -1,0 +1,69 @@
+"""The per-epoch record of a training run, which plots and widgets read.
+
+Used by: the engine (``nbhelpers.engine``), ``nbhelpers.plots``, ``nbhelpers.widgets`` and every
+notebook that trains a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(repr=False)
+class History:
+    """What happened in each epoch of ``Network.SGD``.
+
+    Every list has one entry per completed epoch, except that a quantity which was not monitored
+    stays an empty list (as in the book's ``network2``). Accuracies are fractions in [0, 1];
+    costs include the regularisation term, as the book's ``total_cost`` does.
+
+    Attributes:
+        epoch: epoch numbers, counting from 0.
+        eta: the learning rate used in each epoch (schedules change it).
+        training_cost, training_accuracy, evaluation_cost, evaluation_accuracy: monitored values.
+        seconds: wall-clock time of each epoch's training (not counting monitoring).
+        batch_cost: the cost of every mini-batch, in order, if ``monitor_batch_cost`` was on.
+        stopped: why training ended early (``"early_stopping"``, ``"schedule"``, ``"diverged"``,
+            ``"interrupted"``, ``"requested"``) or ``None`` if it ran every epoch.
+        best_epoch: the epoch with the best monitored accuracy (``None`` if none was monitored).
+        message: a sentence for people, such as the advice printed after a divergence.
+    """
+
+    epoch: list = field(default_factory=list)
+    eta: list = field(default_factory=list)
+    training_cost: list = field(default_factory=list)
+    training_accuracy: list = field(default_factory=list)
+    evaluation_cost: list = field(default_factory=list)
+    evaluation_accuracy: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    batch_cost: list = field(default_factory=list)
+    stopped: str | None = None
+    best_epoch: int | None = None
+    message: str = ""
+
+    def __len__(self):
+        return len(self.epoch)
+
+    def monitored_accuracy(self):
+        """The accuracy early stopping and schedules watch: evaluation if monitored, else training."""
+        return self.evaluation_accuracy or self.training_accuracy
+
+    def as_dict(self):
+        """A plain dict of lists (JSON-friendly)."""
+        return asdict(self)
+
+    def __repr__(self):
+        return f"<History: {self.summary()}>"
+
+    def summary(self):
+        """One line for people: epochs run, last accuracies and why training stopped."""
+        parts = [f"{len(self)} epoch{'s' if len(self) != 1 else ''}"]
+        if self.training_accuracy:
+            parts.append(f"training accuracy {self.training_accuracy[-1]:.2%}")
+        if self.evaluation_accuracy:
+            parts.append(f"evaluation accuracy {self.evaluation_accuracy[-1]:.2%}")
+            best = max(self.evaluation_accuracy)
+            parts.append(f"best {best:.2%} at epoch {self.evaluation_accuracy.index(best)}")
+        if self.stopped:
+            parts.append(f"stopped: {self.stopped}")
+        return ", ".join(parts)

@@ -1,0 +1,106 @@
+"""Plots shared by the lessons: digit grids and learning curves.
+
+Every function draws with matplotlib and returns the Figure (so a notebook can save or tweak it).
+Used by: notebooks 00 (start here), 03 (the MNIST network), 05-07 (chapter 3), and the widgets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def show_digits(X, labels=None, predictions=None, n=20, ncols=10, classes=None, title=None,
+                size=1.0):
+    """A grid of images from the columns of ``X``.
+
+    Args:
+        X: (784, m) array, one 28x28 image per column (values 0..1 or 0..255).
+        labels: optional (m,) true classes, written above each image.
+        predictions: optional (m,) predicted classes; wrong ones are titled in red.
+        n: how many images to show (the first n columns).
+        ncols: images per row.
+        classes: optional names for the classes (e.g. Fashion-MNIST's), indexed by label.
+        title: optional title over the whole grid.
+        size: inches per image.
+    Returns:
+        the matplotlib Figure.
+    """
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[0] != 784:
+        raise ValueError(f"X must have shape (784, m) with one image per column, got {X.shape}")
+    n = min(int(n), X.shape[1])
+    if n < 1:
+        raise ValueError(f"n must be at least 1 and X must have at least one column, got n={n}")
+    ncols = max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    plt = _plt()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * 1.15 * nrows),
+                             squeeze=False)
+
+    def name(k):
+        return classes[k] if classes is not None else str(k)
+
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i >= n:
+            continue
+        ax.imshow(X[:, i].reshape(28, 28), cmap="gray_r", interpolation="nearest")
+        if labels is not None and predictions is not None:
+            ok = labels[i] == predictions[i]
+            ax.set_title(f"{name(labels[i])}→{name(predictions[i])}", fontsize=8,
+                         color="black" if ok else "red")
+        elif labels is not None:
+            ax.set_title(name(labels[i]), fontsize=8)
+        elif predictions is not None:
+            ax.set_title(name(predictions[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history, title=None, axes=None, label=None):
+    """Learning curves from a ``History``: cost on the left, accuracy on the right.
+
+    Args:
+        history: the ``History`` returned by ``Network.SGD``.
+        title: optional title over both panels.
+        axes: optional pair of matplotlib Axes to draw into (to overlay several runs).
+        label: optional prefix for the legend entries (e.g. "eta=0.5").
+    Returns:
+        the matplotlib Figure.
+    """
+    plt = _plt()
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        fig = axes[0].figure
+    prefix = f"{label}: " if label else ""
+    cost_ax, acc_ax = axes
+    for values, name, style in ((history.training_cost, "training", "-"),
+                                (history.evaluation_cost, "evaluation", "--")):
+        if values:
+            cost_ax.plot(history.epoch[:len(values)], values, style, label=prefix + name)
+    for values, name, style in ((history.training_accuracy, "training", "-"),
+                                (history.evaluation_accuracy, "evaluation", "--")):
+        if values:
+            acc_ax.plot(history.epoch[:len(values)], np.asarray(values) * 100, style,
+                        label=prefix + name)
+    cost_ax.set(xlabel="epoch", ylabel="cost", title="Cost")
+    acc_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
