@@ -496,7 +496,18 @@ class Network:
                                 halted = True
                                 break
                     seconds = time.perf_counter() - start
-                    if not self._params_finite():
+                    record = {}
+                    if self._params_finite():
+                        if mon_tc:
+                            record["training_cost"] = self._total_cost(X, Y, lmbda, regularization, n)
+                        if mon_ta:
+                            record["training_accuracy"] = self._accuracy(X, labels)
+                        if mon_ec:
+                            record["evaluation_cost"] = self._total_cost(EX, EY, lmbda, regularization, n)
+                        if mon_ea:
+                            record["evaluation_accuracy"] = self._accuracy(EX, elabels)
+                    if not self._params_finite() or not all(
+                            math.isfinite(v) for k, v in record.items() if k.endswith("cost")):
                         self._params_restore(snapshot)
                         history.stopped = "diverged"
                         history.message = (
@@ -508,16 +519,8 @@ class Network:
                     history.epoch.append(epoch)
                     history.eta.append(eta_now)
                     history.seconds.append(seconds)
-                    if mon_tc:
-                        history.training_cost.append(
-                            self._total_cost(X, Y, lmbda, regularization, n))
-                    if mon_ta:
-                        history.training_accuracy.append(self._accuracy(X, labels))
-                    if mon_ec:
-                        history.evaluation_cost.append(
-                            self._total_cost(EX, EY, lmbda, regularization, n))
-                    if mon_ea:
-                        history.evaluation_accuracy.append(self._accuracy(EX, elabels))
+                    for key, value in record.items():
+                        getattr(history, key).append(value)
                     watched = history.monitored_accuracy()
                     if watched:
                         if watched[-1] > best_acc:
@@ -527,13 +530,6 @@ class Network:
                                 best_params = self._params_copy()
                         else:
                             since_best += 1
-                    costs = history.training_cost or history.evaluation_cost
-                    if costs and not math.isfinite(costs[-1]):
-                        history.stopped = "diverged"
-                        history.message = (f"Training diverged in epoch {epoch}: the cost is "
-                                           f"{costs[-1]}. Try a smaller eta than {eta_now:g}.")
-                        warnings.warn(history.message, TrainingDiverged, stacklevel=2)
-                        break
                     log.epoch(epoch, epochs, history)
                     if halted:
                         history.stopped = "interrupted" if interrupted.flag else "requested"

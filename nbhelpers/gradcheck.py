@@ -1,9 +1,11 @@
 """Gradient checking: backpropagation against numerical derivatives by central differences.
 
 For each parameter p, dC/dp is estimated as (C(p + eps) - C(p - eps)) / (2 eps), whose error is
-O(eps^2). The report compares it with backprop's value by the relative error
-|g_bp - g_num| / max(|g_bp| + |g_num|, tiny), which is about 1e-7 or less when backprop is right
-(in float64 with eps = 1e-5) and of order 1 when it is wrong.
+O(eps^2). The report compares it with backprop's values, layer by layer, by the relative error of
+the whole gradient, ||g_bp - g_num|| / (||g_bp|| + ||g_num||). That is about 1e-8 when backprop is
+right (in float64 with eps = 1e-5) and of order 1 when it is wrong. (Entry by entry, a gradient
+that is itself tiny, say 1e-8, can show a large relative error from rounding alone; the norm does
+not have that problem.)
 
 Used by: the tests, and the notebooks on backpropagation (04), cross-entropy and softmax (05).
 """
@@ -21,7 +23,7 @@ class GradCheckReport:
 
     Attributes:
         max_relative_error: the worst relative error over all checked parameters.
-        layers: one dict per weight layer with the worst relative error of its weights and biases.
+        layers: one dict per weight layer with the relative errors of its weights and biases.
         checked: how many parameters were compared.
     """
 
@@ -45,6 +47,12 @@ def relative_error(a, b):
     """Element-wise |a - b| / max(|a| + |b|, 1e-12); same shape as a and b."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)
+
+
+def norm_relative_error(a, b):
+    """||a - b|| / max(||a|| + ||b||, 1e-12) over all entries: one number for a whole gradient."""
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
 
 def numerical_gradient(f, params, eps=1e-5, indices=None):
@@ -96,7 +104,7 @@ def gradcheck(net, x, y, eps=1e-5, max_per_layer=None, rng=None):
                 indices = [np.unravel_index(i, params.shape) for i in flat]
             numeric = numerical_gradient(cost, params, eps, indices)
             mask = ~np.isnan(numeric)
-            err = float(relative_error(grads[mask], numeric[mask]).max()) if mask.any() else 0.0
+            err = norm_relative_error(grads[mask], numeric[mask]) if mask.any() else 0.0
             row[kind] = err
             worst = max(worst, err)
             checked += int(mask.sum())

@@ -1,0 +1,536 @@
+"""An interactive trainer for JupyterLab: sliders for the hyper-parameters, live learning curves.
+
+``TrainerPanel`` trains a ``[784, hidden, 10]`` network on (part of) a data set and draws the
+training and validation cost and accuracy. Move a slider and it trains again with the new value.
+
+Used by: notebooks 03 (the MNIST network), 05 (cross-entropy and softmax), 06 (regularisation)
+and 07 (initialisation and hyper-parameters).
+
+How it behaves:
+
+- Sliders only report a value when released (``continuous_update=False``), so a drag is one
+  retrain, not one per pixel.
+- Training runs in a background thread, so the notebook stays responsive. A change while a run
+  is going asks that run to stop (through ``Network.SGD``'s ``stop=`` function, checked after
+  every mini-batch) and queues the newest settings only: a burst of changes trains once with the
+  last values, never a backlog of stale runs. Every request gets a generation number and only the
+  newest generation may draw.
+- A progress bar and a status line follow the epochs (through ``SGD``'s ``callback=``); the Stop
+  button ends the run, keeping what was learned so far.
+- Any exception while training or drawing is shown in red in the panel rather than lost in a
+  background thread.
+
+For scripts, tests and notebook checks, ``panel.run()`` trains synchronously (no thread) with the
+current values and returns the ``History``; ``TrainerPanel(..., threaded=False)`` makes every
+change train synchronously inside the widget observer.
+
+Example::
+
+    panel = TrainerPanel(hidden=30, eta=3.0, controls=("eta", "lmbda", "hidden", "epochs"))
+    panel            # shows it (last expression of a cell)
+    history = panel.run()
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import threading
+import time
+import warnings
+
+import numpy as np
+
+from .engine import REGULARIZATIONS, Network, StopTraining, TrainingDiverged
+
+__all__ = ["TrainerPanel", "CONTROL_NAMES", "COST_NAMES", "MINI_BATCH_SIZES", "DEFAULT_TRAIN_SIZE"]
+
+#: The controls a panel can show, in display order.
+CONTROL_NAMES = ("eta", "lmbda", "hidden", "epochs", "mini_batch_size", "cost", "regularization")
+#: The costs offered in the cost drop-down.
+COST_NAMES = ("quadratic", "cross_entropy", "log_likelihood")
+#: The sizes offered in the mini-batch drop-down (a constructor value outside the list is added).
+MINI_BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100)
+#: Training examples used when ``train_size`` is None: enough to learn, small enough to redraw fast.
+DEFAULT_TRAIN_SIZE = 1000
+
+# Slider ranges; a constructor value outside a range widens it rather than being clipped.
+ETA_EXPONENTS = (-3, 2)      # 1e-3 .. 1e2
+LMBDA_EXPONENTS = (-2, 2)    # 1e-2 .. 1e2
+HIDDEN_RANGE = (1, 100)
+EPOCHS_RANGE = (1, 60)
+#: lmbda shown on the slider when the panel starts with lmbda = 0 (regularise box unticked).
+LMBDA_WHEN_OFF = 1.0
+
+# The engine warns (TrainingDiverged) when a run diverges; the panel shows history.message in
+# place of that warning, which from a background thread would land in whichever cell is running.
+# The filter only matches warnings attributed to this module (the engine warns at its caller).
+warnings.filterwarnings("ignore", category=TrainingDiverged, module=r"nbhelpers\.widgets")
+
+
+def _fail(name, allowed, value):
+    raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def _whole(value, name, low, high=None):
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+    ok = ok and (high is None or value <= high)
+    if not ok:
+        bounds = f">= {low}" if high is None else f"between {low} and {high}"
+        _fail(name, f"a whole number {bounds}", value)
+    return int(value)
+
+
+def _positive(value, name, allow_zero=False):
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        _fail(name, "a finite number >= 0" if allow_zero else "a finite number > 0", value)
+    return float(value)
+
+
+def _choice(value, name, options):
+    if value not in options:
+        _fail(name, f"one of {list(options)}", value)
+    return value
+
+
+def _exponents(value, default):
+    """A (min, max) base-10 exponent range for a log slider that contains ``value``."""
+    low, high = default
+    if value > 0:
+        exponent = math.log10(value)
+        low, high = min(low, math.floor(exponent)), max(high, math.ceil(exponent))
+    return low, high
+
+
+def _check_split(split, name):
+    try:
+        X, y = split
+    except (TypeError, ValueError):
+        _fail(name, "a pair (X, y) of arrays", type(split).__name__)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
+        _fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
+              f"shapes {X.shape} and {y.shape}")
+    return X, y
+
+
+class TrainerPanel:
+    """Sliders for eta, lmbda, hidden size, epochs, mini-batch size, cost and regulariser; plots.
+
+    Args:
+        data: a data set with ``.train`` and ``.validation`` splits, each ``(X, y)`` with X
+            (n_in, n) float, one example per column, and y (n,) int labels, such as
+            ``load_mnist()`` returns. None (default) loads the bundled MNIST sample.
+        hidden: hidden neurons (int >= 1); the network is ``[n_in, hidden, n_classes]``.
+        eta: learning rate (float > 0); its slider is logarithmic (1e-3 .. 1e2 by default).
+        lmbda: regularisation strength (float >= 0). 0 leaves the "regularise" box unticked.
+        epochs: epochs per run (int >= 1).
+        mini_batch_size: examples per gradient step (int >= 1).
+        cost: "quadratic", "cross_entropy" or "log_likelihood" (softmax output).
+        regularization: "l2" or "l1".
+        controls: the names of the controls to show, a tuple drawn from ``CONTROL_NAMES``
+            (default: all). The others stay fixed at the values given here.
+        train_size: how many training examples to use (the first ones, int >= 1), None for
+            ``DEFAULT_TRAIN_SIZE`` (1000, or all if fewer), or "all".
+        seed: seed (int >= 0) for the initial weights and the shuffling, so a setting always
+            gives the same curves.
+        threaded: train in a background thread when a control changes (default). False trains
+            synchronously inside the change (handy in tests and scripts).
+
+    Attributes:
+        controls: dict name -> ipywidget for the controls shown (``FloatLogSlider`` for "eta"
+            and "lmbda", ``IntSlider`` for "hidden" and "epochs", ``Dropdown`` for the rest).
+        regularise: the ``Checkbox`` next to the lmbda slider; unticked means lmbda = 0.
+            Moving the lmbda slider ticks it.
+        train_button, stop_button: the ``Button`` widgets.
+        progress: the ``IntProgress`` bar (value = epochs done in the current run).
+        history: the ``History`` of the latest finished run (None before the first).
+        net: the ``Network`` of the latest finished run.
+        widget: the top-level ``ipywidgets.VBox``; displaying the panel displays it.
+        runs_started, runs_completed, runs_superseded: counters (ints). A run is superseded when
+            newer settings arrive before it finishes; it then neither draws nor sets ``history``.
+        last_exception: the exception from the latest failed run, or None.
+    """
+
+    def __init__(self, data=None, hidden=30, eta=3.0, lmbda=0.0, epochs=10, mini_batch_size=10,
+                 cost="quadratic", regularization="l2", controls=None, train_size=None, seed=0,
+                 threaded=True):
+        import ipywidgets as widgets
+
+        hidden = _whole(hidden, "hidden", 1)
+        eta = _positive(eta, "eta")
+        lmbda = _positive(lmbda, "lmbda", allow_zero=True)
+        epochs = _whole(epochs, "epochs", 1)
+        mini_batch_size = _whole(mini_batch_size, "mini_batch_size", 1)
+        cost = _choice(cost, "cost", COST_NAMES)
+        regularization = _choice(regularization, "regularization", REGULARIZATIONS)
+        self._shown = self._check_controls(controls)
+        seed = _whole(seed, "seed", 0)
+        if not isinstance(threaded, bool):
+            _fail("threaded", "True or False", threaded)
+
+        if data is None:
+            from .data import load_mnist
+
+            data = load_mnist()
+        if not (hasattr(data, "train") and hasattr(data, "validation")):
+            _fail("data", "None or a data set with .train and .validation splits (as load_mnist "
+                  "returns)", type(data).__name__)
+        X, y = _check_split(data.train, "data.train")
+        VX, vy = _check_split(data.validation, "data.validation")
+        if VX.shape[0] != X.shape[0]:
+            _fail("data.validation", f"inputs with {X.shape[0]} rows like data.train",
+                  f"shape {VX.shape}")
+        n = X.shape[1]
+        if train_size is None:
+            train_size = min(DEFAULT_TRAIN_SIZE, n)
+        elif train_size == "all":
+            train_size = n
+        else:
+            train_size = _whole(train_size, "train_size", 1, n)
+        classes = getattr(data, "classes", None)
+        n_out = len(classes) if classes else int(max(y.max(), vy.max())) + 1
+        self.training_data = (X[:, :train_size], y[:train_size])
+        self.validation_data = (VX, vy)
+        self.train_size = train_size
+        self.n_in, self.n_out = X.shape[0], n_out
+        self.seed = seed
+        self.threaded = threaded
+
+        self.history = None
+        self.net = None
+        self.last_exception = None
+        self.runs_started = self.runs_completed = self.runs_superseded = 0
+        self._lock = threading.Lock()       # guards generation, pending, thread and drawing
+        self._stop_event = threading.Event()
+        self._generation = 0
+        self._pending = False
+        self._thread = None
+        self._quiet = False                 # True while the panel itself sets a control
+
+        style = {"description_width": "115px"}
+        wide = widgets.Layout(width="420px")
+        eta_range = _exponents(eta, ETA_EXPONENTS)
+        lmbda_shown = lmbda if lmbda > 0 else LMBDA_WHEN_OFF
+        lmbda_range = _exponents(lmbda_shown, LMBDA_EXPONENTS)
+        every = {
+            "eta": widgets.FloatLogSlider(
+                value=eta, base=10, min=eta_range[0], max=eta_range[1], step=0.05,
+                description="η (eta)", readout_format=".3g", continuous_update=False,
+                style=style, layout=wide),
+            "lmbda": widgets.FloatLogSlider(
+                value=lmbda_shown, base=10, min=lmbda_range[0], max=lmbda_range[1], step=0.05,
+                description="λ (lmbda)", readout_format=".3g", continuous_update=False,
+                style=style, layout=wide),
+            "hidden": widgets.IntSlider(
+                value=hidden, min=HIDDEN_RANGE[0], max=max(HIDDEN_RANGE[1], hidden),
+                description="hidden neurons", continuous_update=False, style=style, layout=wide),
+            "epochs": widgets.IntSlider(
+                value=epochs, min=EPOCHS_RANGE[0], max=max(EPOCHS_RANGE[1], epochs),
+                description="epochs", continuous_update=False, style=style, layout=wide),
+            "mini_batch_size": widgets.Dropdown(
+                options=sorted(set(MINI_BATCH_SIZES) | {mini_batch_size}), value=mini_batch_size,
+                description="mini-batch size", style=style),
+            "cost": widgets.Dropdown(options=COST_NAMES, value=cost, description="cost",
+                                     style=style),
+            "regularization": widgets.Dropdown(options=REGULARIZATIONS, value=regularization,
+                                               description="regulariser", style=style),
+        }
+        self._all = every
+        self.controls = {name: every[name] for name in self._shown}
+        self.regularise = widgets.Checkbox(value=lmbda > 0, description="regularise", indent=False,
+                                           layout=widgets.Layout(width="100px"))
+        self.train_button = widgets.Button(description="Train", icon="play",
+                                           tooltip="train again with the current settings")
+        self.stop_button = widgets.Button(description="Stop", icon="stop",
+                                          tooltip="stop the current run, keeping what it learned")
+        self.progress = widgets.IntProgress(value=0, min=0, max=epochs, description="epochs done",
+                                            style=style)
+        self._status = widgets.Label(value="Ready: move a control or press Train.")
+        self._error = widgets.HTML(value="")
+        self._error_text = ""
+        self._plot = widgets.Output(layout=widgets.Layout(min_height="300px"))
+
+        for name, control in every.items():
+            control.observe(self._on_lmbda if name == "lmbda" else self._on_change, names="value")
+        self.regularise.observe(self._on_change, names="value")
+        self.train_button.on_click(lambda _button: self._on_change(None))
+        self.stop_button.on_click(lambda _button: self.stop())
+
+        rows = []
+        for name in self._shown:
+            if name == "lmbda":
+                rows.append(widgets.HBox([every["lmbda"], self.regularise]))
+            else:
+                rows.append(every[name])
+        title = widgets.HTML(
+            f"<b>Train a [{self.n_in}, hidden, {self.n_out}] network</b> on {train_size} "
+            f"training examples; validation on {VX.shape[1]}.")
+        buttons = widgets.HBox([self.train_button, self.stop_button, self.progress])
+        self.widget = widgets.VBox([title, *rows, buttons, self._status, self._error, self._plot])
+
+    # ------------------------------------------------------------------ checks and settings
+
+    @staticmethod
+    def _check_controls(controls):
+        if controls is None:
+            return CONTROL_NAMES
+        if isinstance(controls, str):
+            controls = (controls,)
+        try:
+            names = list(controls)
+        except TypeError:
+            _fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
+        unknown = [name for name in names if name not in CONTROL_NAMES]
+        if unknown:
+            _fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
+                  else unknown)
+        return tuple(name for name in CONTROL_NAMES if name in names)
+
+    @property
+    def settings(self):
+        """The current values as a dict: eta, lmbda (0 when "regularise" is off), hidden, epochs,
+        mini_batch_size, cost, regularization."""
+        values = {name: control.value for name, control in self._all.items()}
+        values["lmbda"] = float(values["lmbda"]) if self.regularise.value else 0.0
+        values["eta"] = float(values["eta"])
+        return values
+
+    @property
+    def status(self):
+        """The status line as text (str), e.g. "Done: 10 epochs in 0.3 s, ..."."""
+        return self._status.value
+
+    @property
+    def error(self):
+        """The message in the panel's red error area as plain text (str; "" when there is none):
+        an exception as "Type: message", or the engine's advice after a divergence."""
+        return self._error_text
+
+    # ------------------------------------------------------------------ display
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self):
+        shown = ", ".join(f"{name}={self._all[name].value!r}" for name in self._shown)
+        return f"<TrainerPanel [{self.n_in}, hidden, {self.n_out}] {shown}; {self.status}>"
+
+    # ------------------------------------------------------------------ events
+
+    def _on_lmbda(self, change):
+        # moving the lmbda slider means "I want regularisation": tick the box, then train once
+        if not self.regularise.value and not self._quiet:
+            self._quiet = True
+            try:
+                self.regularise.value = True
+            finally:
+                self._quiet = False
+        self._on_change(change)
+
+    def _on_change(self, change):
+        if self._quiet:
+            return
+        try:
+            if self.threaded:
+                self._request()
+            else:
+                self._run_safely()
+        except Exception as exc:  # shown, never lost in an observer
+            self._show_error(exc)
+
+    def _request(self):
+        """Ask for a background run with the newest settings; a running one is told to stop."""
+        with self._lock:
+            self._generation += 1
+            self._pending = True
+            self._stop_event.clear()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._worker, name="TrainerPanel",
+                                                daemon=True)
+                self._thread.start()
+
+    def _worker(self):
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    return
+                self._pending = False
+                generation = self._generation
+            self._run_safely(generation)
+
+    def stop(self):
+        """Stop the current run after its current mini-batch and drop any queued settings.
+
+        The stopped run keeps (and draws) what it learned so far; its ``history.stopped`` is
+        ``"requested"``.
+        """
+        with self._lock:
+            self._pending = False
+            self._stop_event.set()
+
+    def wait(self, timeout=None):
+        """Block until no background run is going or queued, or ``timeout`` seconds pass.
+
+        Returns True when idle, False on timeout.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None:
+                return True
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            thread.join(remaining)
+
+    @property
+    def busy(self):
+        """True while a background run is going or queued."""
+        with self._lock:
+            return self._thread is not None
+
+    # ------------------------------------------------------------------ training
+
+    def run(self):
+        """Train synchronously (no thread) with the current settings and draw the curves.
+
+        A background run, if any, is stopped first. Errors are shown in the panel and raised.
+
+        Returns:
+            the run's ``History`` (per-epoch lists: ``eta``, ``training_cost``,
+            ``training_accuracy``, ``evaluation_cost``, ``evaluation_accuracy``, ...).
+        """
+        with self._lock:
+            self._generation += 1
+            self._pending = False
+            self._stop_event.clear()
+            generation = self._generation
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        try:
+            return self._train(generation)
+        except Exception as exc:
+            self._show_error(exc)
+            raise
+
+    def _run_safely(self, generation=None):
+        if generation is None:
+            with self._lock:
+                self._generation += 1
+                self._stop_event.clear()
+                generation = self._generation
+        try:
+            return self._train(generation)
+        except Exception as exc:
+            if self._is_current(generation):
+                self._show_error(exc)
+            return None
+
+    def _is_current(self, generation):
+        return generation == self._generation
+
+    def _train(self, generation):
+        s = self.settings
+        self.runs_started += 1
+        self.last_exception = None
+        self._set_error("")
+        self.progress.max = s["epochs"]
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        described = (f"eta={s['eta']:.3g}, lmbda={s['lmbda']:.3g}, hidden={s['hidden']}, "
+                     f"mini-batch {s['mini_batch_size']}, {s['cost']}")
+        self._status.value = f"Training 0/{s['epochs']} epochs: {described}"
+
+        def stop():
+            return self._stop_event.is_set() or not self._is_current(generation)
+
+        def callback(net, history):
+            if not self._is_current(generation):
+                raise StopTraining
+            done = len(history)
+            self.progress.value = done
+            acc = history.evaluation_accuracy[-1] if history.evaluation_accuracy else float("nan")
+            self._status.value = (f"Training {done}/{s['epochs']} epochs "
+                                  f"(validation accuracy {acc:.1%}): {described}")
+
+        start = time.perf_counter()
+        net = Network([self.n_in, s["hidden"], self.n_out], cost=s["cost"], seed=self.seed)
+        history = net.SGD(self.training_data, s["epochs"], s["mini_batch_size"], s["eta"],
+                          lmbda=s["lmbda"], evaluation_data=self.validation_data,
+                          regularization=s["regularization"], callback=callback, stop=stop,
+                          progress=False, verbose=False)
+        if not self._is_current(generation):
+            self.runs_superseded += 1
+            return history
+        png = self._render(history, s)
+        with self._lock:  # only the newest generation may draw, and never after a newer one
+            if not self._is_current(generation):
+                self.runs_superseded += 1
+                return history
+            self.history, self.net = history, net
+            self.runs_completed += 1
+            self._plot.outputs = ({"output_type": "display_data", "metadata": {},
+                                   "data": {"image/png": png,
+                                            "text/plain": f"<learning curves: {described}>"}},)
+        seconds = time.perf_counter() - start
+        self.progress.value = len(history)
+        self._status.value = self._summary(history, s, seconds)
+        if history.stopped == "diverged":
+            self.progress.bar_style = "danger"
+            self._set_error(history.message)
+        elif history.stopped:
+            self.progress.bar_style = "warning"
+        else:
+            self.progress.bar_style = "success"
+        return history
+
+    @staticmethod
+    def _summary(history, s, seconds):
+        done = len(history)
+        if history.stopped == "requested":
+            head = f"Stopped after {done} of {s['epochs']} epochs"
+        elif history.stopped == "diverged":
+            head = f"Diverged after {done} of {s['epochs']} epochs"
+        else:
+            head = f"Done: {done} epochs"
+        parts = [f"{head} in {seconds:.1f} s"]
+        if history.evaluation_accuracy:
+            parts.append(f"validation accuracy {history.evaluation_accuracy[-1]:.1%} "
+                         f"(best {max(history.evaluation_accuracy):.1%})")
+        return ", ".join(parts) + "."
+
+    @staticmethod
+    def _render(history, s):
+        """The learning curves as base64 PNG text, drawn without pyplot (safe in a thread)."""
+        from matplotlib.figure import Figure
+
+        from .plots import plot_history
+
+        fig = Figure(figsize=(10, 3.4))
+        axes = fig.subplots(1, 2)
+        plot_history(history, axes=axes,
+                     title=(f"eta = {s['eta']:.3g}, lmbda = {s['lmbda']:.3g}, "
+                            f"hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "
+                            f"{s['cost']} cost, {s['regularization']}"))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    def _set_error(self, text):
+        self._error_text = text
+        self._error.value = (f'<span style="color:#b00020"><b>{html.escape(text)}</b></span>'
+                             if text else "")
+
+    def _show_error(self, exc):
+        self.last_exception = exc
+        self.progress.bar_style = "danger"
+        self._status.value = "Error: the run did not finish (see the message below)."
+        self._set_error(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,56 @@
+"""The command line: training, saving, and a clear message for every bad argument."""
+
+import subprocess
+import sys
+
+import pytest
+
+from nbhelpers import Network
+from nbhelpers.cli import main
+
+
+def test_train_prints_epochs_and_saves(tmp_path, capsys):
+    path = tmp_path / "net.npz"
+    status = main(["train", "--sizes", "784", "20", "10", "--epochs", "2", "--cost", "cross-entropy",
+                   "--eta", "0.5", "--lmbda", "1", "--seed", "3", "--save", str(path), "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "Test accuracy" in out
+    accuracy = float(out.split("Test accuracy: ")[1].split("%")[0])
+    assert accuracy > 80
+    assert Network.load(path).sizes == [784, 20, 10]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--eta", "0"], "argument --eta: must be > 0, got 0"),
+    (["--eta", "fast"], "argument --eta: expected a number, got 'fast'"),
+    (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["--mini-batch-size", "2.5"], "argument --mini-batch-size: expected a whole number"),
+    (["--lmbda", "-1"], "argument --lmbda: must be >= 0"),
+    (["--cost", "hinge"], "argument --cost: unknown cost 'hinge'; choose from cross-entropy, "
+                          "log-likelihood, quadratic"),
+    (["--data", "cifar"], "argument --data: unknown data set 'cifar'; choose from mnist, sample, fashion"
+     .replace("mnist, sample, fashion", "fashion, mnist, sample")),
+    (["--sizes", "784"], "argument --sizes: give at least two layers"),
+    (["--sizes", "100", "10"], "the first size must be 784 and the last 10, got 100 10"),
+    (["--dropout", "1"], "argument --dropout: must be < 1"),
+    (["--save", "net.pkl"], "argument --save: the file name must end in .json or .npz"),
+    (["--activation", "swish"], "argument --activation: unknown activation 'swish'"),
+])
+def test_bad_arguments_are_named(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--epochs", "1"] + args if args[0] != "--epochs" else ["train"] + args)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_download_name(capsys):
+    with pytest.raises(SystemExit):
+        main(["data", "download", "cifar"])
+    assert "unknown data set 'cifar'; choose from fashion, mnist" in capsys.readouterr().err
+
+
+def test_module_runs_as_a_program():
+    result = subprocess.run([sys.executable, "-m", "nbhelpers", "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "train" in result.stdout and "data" in result.stdout

@@ -1,0 +1,306 @@
+"""The network engine: shapes, gradients, training, regularisation, stopping and bad input."""
+
+import os
+import signal
+import warnings
+
+import numpy as np
+import pytest
+
+from nbhelpers import Network, StopTraining, TrainingDiverged, gradcheck
+from nbhelpers.activations import ACTIVATIONS
+from nbhelpers.costs import COSTS
+from nbhelpers.gradcheck import numerical_gradient, relative_error
+from nbhelpers.schedules import HalveOnPlateau, StepDecay
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
+OUTPUTS = ["sigmoid", "softmax", "tanh", "relu", "leaky_relu", "linear"]
+VALID = [(c, h, o) for c in COSTS for h in HIDDEN for o in OUTPUTS
+         if COSTS[c].output_activations is None or o in COSTS[c].output_activations]
+
+
+def test_shapes_follow_the_book():
+    net = Network([784, 30, 10])
+    assert [w.shape for w in net.weights] == [(30, 784), (10, 30)]
+    assert [b.shape for b in net.biases] == [(30, 1), (10, 1)]
+    assert net.feedforward(np.zeros((784, 7))).shape == (10, 7)
+    assert net.feedforward(np.zeros(784)).shape == (10, 1)
+
+
+def test_every_activation_is_in_the_table():
+    assert set(HIDDEN) | {"softmax", "linear"} == set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("cost,hidden,output", VALID)
+def test_gradients_of_every_pairing_pass_gradcheck(cost, hidden, output, small_problem):
+    x, y, _ = small_problem
+    net = Network([4, 5, 4, 3], cost=cost, activation=hidden, output_activation=output, seed=3)
+    report = gradcheck(net, x, y)
+    assert report.checked == sum(w.size + b.size for w, b in zip(net.weights, net.biases))
+    assert report.passed(1e-5), str(report)
+
+
+def test_gradcheck_catches_a_wrong_gradient(small_problem, monkeypatch):
+    x, y, _ = small_problem
+    net = Network([4, 5, 3], cost="cross_entropy", seed=0)
+    right = net.cost.delta
+    monkeypatch.setattr(net.cost, "delta", lambda z, a, y, act: 1.5 * right(z, a, y, act))
+    assert not gradcheck(net, x, y).passed(1e-3)
+
+
+@pytest.mark.parametrize("cost,output", [("cross_entropy", "tanh"), ("cross_entropy", "relu"),
+                                         ("log_likelihood", "linear")])
+def test_pairings_that_make_no_sense_are_refused(cost, output):
+    with pytest.raises(ValueError, match="output_activation .* allowed"):
+        Network([3, 2], cost=cost, output_activation=output)
+
+
+def test_per_example_backprop_agrees_with_the_batch(small_problem):
+    x, y, _ = small_problem
+    net = Network([4, 5, 3], cost="log_likelihood", activation="tanh", seed=2)
+    per_example = [net.backprop(x[:, [i]], y[:, [i]]) for i in range(x.shape[1])]
+    nabla_b, nabla_w = net.backprop_batch(x, y)
+    for l in range(2):
+        assert np.allclose(np.mean([g[0][l] for g in per_example], axis=0), nabla_b[l])
+        assert np.allclose(np.mean([g[1][l] for g in per_example], axis=0), nabla_w[l])
+
+
+def test_dropout_gradient_matches_finite_differences(small_problem):
+    x, y, _ = small_problem
+    net = Network([4, 6, 3], cost="cross_entropy", seed=1)
+    masks = net._dropout_masks(x.shape[1], 0.5, np.random.default_rng(0))
+    assert set(np.unique(masks[0])) <= {0.0, 2.0}
+    nabla_b, nabla_w = net.backprop_batch(x, y, masks)
+
+    def cost():
+        return net.cost.fn(net.forward_pass(x, masks)[1][-1], y)
+
+    for l in range(2):
+        assert relative_error(nabla_w[l], numerical_gradient(cost, net.weights[l])).max() < 1e-6
+        assert relative_error(nabla_b[l], numerical_gradient(cost, net.biases[l])).max() < 1e-6
+
+
+def test_one_step_is_the_book_update_rule(small_problem):
+    x, y, _ = small_problem
+    net = Network([4, 5, 3], seed=0)
+    before = net.copy()
+    eta, lmbda, n = 0.7, 2.0, 50
+    nabla_b, nabla_w = before.backprop_batch(x, y)
+    net.update_mini_batch(x, y, eta, lmbda, n)
+    for l in range(2):
+        expected_w = (1 - eta * lmbda / n) * before.weights[l] - eta * nabla_w[l]
+        assert np.allclose(net.weights[l], expected_w)
+        assert np.allclose(net.biases[l], before.biases[l] - eta * nabla_b[l])  # no decay on b
+
+
+def test_l1_step_subtracts_the_sign(small_problem):
+    x, y, _ = small_problem
+    net = Network([4, 5, 3], seed=0)
+    before = net.copy()
+    nabla_b, nabla_w = before.backprop_batch(x, y)
+    net.update_mini_batch(x, y, 0.5, 3.0, 10, regularization="l1")
+    expected = before.weights[0] - 0.5 * 3.0 / 10 * np.sign(before.weights[0]) - 0.5 * nabla_w[0]
+    assert np.allclose(net.weights[0], expected)
+
+
+def _train(sample, **options):
+    net = Network([784, 30, 10], cost=options.pop("cost", "cross_entropy"), seed=options.pop("seed", 0))
+    settings = dict(progress=False, verbose=False)
+    settings.update(options)
+    history = net.SGD(sample.train, settings.pop("epochs", 3), 10, settings.pop("eta", 0.5),
+                      evaluation_data=sample.validation, **settings)
+    return net, history
+
+
+def test_sgd_learns_the_sample(sample):
+    net, history = _train(sample)
+    assert len(history) == 3 and history.epoch == [0, 1, 2]
+    assert history.evaluation_accuracy[-1] > 0.85
+    assert history.training_cost[-1] < history.training_cost[0]
+    assert net.accuracy(sample.test) > 0.85
+    assert "evaluation accuracy" in history.summary()
+
+
+def test_training_is_deterministic(sample):
+    a, ha = _train(sample, epochs=1)
+    b, hb = _train(sample, epochs=1)
+    c, _ = _train(sample, epochs=1, seed=1)
+    assert all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights))
+    assert ha.training_cost == hb.training_cost
+    assert not np.array_equal(a.weights[0], c.weights[0])
+
+
+def test_float32_mode_trains(sample):
+    net = Network([784, 30, 10], cost="cross_entropy", dtype=np.float32)
+    history = net.SGD(sample.train, 2, 10, 0.5, evaluation_data=sample.validation, progress=False,
+                      verbose=False)
+    assert net.weights[0].dtype == np.float32
+    assert history.evaluation_accuracy[-1] > 0.85
+
+
+def test_l2_shrinks_the_weights(sample):
+    plain, _ = _train(sample, epochs=2)
+    decayed, _ = _train(sample, epochs=2, lmbda=50.0)
+    assert np.linalg.norm(decayed.weights[0]) < 0.8 * np.linalg.norm(plain.weights[0])
+
+
+def test_book_list_of_pairs_is_accepted(sample):
+    X, y = sample.train
+    pairs = [(X[:, [i]], np.eye(10)[:, [y[i]]]) for i in range(200)]
+    net = Network([784, 10, 10])
+    history = net.SGD(pairs, 1, 10, 1.0, evaluation_data=[(X[:, [i]], int(y[i])) for i in range(50)],
+                      progress=False, verbose=False)
+    assert len(history.evaluation_accuracy) == 1
+    assert net.evaluate([(X[:, [i]], int(y[i])) for i in range(50)]) == round(
+        history.evaluation_accuracy[0] * 50)
+
+
+def test_regression_targets_have_no_accuracy():
+    x = np.linspace(-1, 1, 40).reshape(1, -1)
+    net = Network([1, 8, 1], output_activation="linear")
+    history = net.SGD((x, x ** 2), 20, 10, 0.1, progress=False, verbose=False)
+    assert history.training_accuracy == [] and history.training_cost[-1] < history.training_cost[0]
+
+
+def test_step_schedule_changes_eta(sample):
+    _, history = _train(sample, epochs=5, schedule=StepDecay(0.5, factor=0.5, every=2))
+    assert history.eta == [0.5, 0.5, 0.25, 0.25, 0.125]
+
+
+def test_plateau_schedule_halves_and_stops():
+    from nbhelpers.history import History
+
+    schedule, history = HalveOnPlateau(1.0, patience=2, min_fraction=0.25), History()
+    etas = []
+    for epoch, accuracy in enumerate([0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]):
+        etas.append(schedule.eta(epoch, history))
+        history.evaluation_accuracy.append(accuracy)
+    assert etas == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25]
+    assert not schedule.should_stop(history)
+    history.evaluation_accuracy.append(0.6)
+    assert schedule.eta(8, history) == 0.125
+    assert schedule.should_stop(history)
+
+
+def test_early_stopping_keeps_the_best_weights(sample):
+    X, y = sample.train
+    net = Network([784, 30, 10], cost="cross_entropy")
+    history = net.SGD((X[:, :300], y[:300]), 40, 10, 3.0, evaluation_data=sample.validation,
+                      early_stopping=2, progress=False, verbose=False)
+    assert history.stopped == "early_stopping" and len(history) < 40
+    best = max(history.evaluation_accuracy)
+    assert history.evaluation_accuracy[history.best_epoch] == best
+    assert net.accuracy(sample.validation) == pytest.approx(best)
+
+
+def test_divergence_stops_with_advice():
+    x = np.linspace(-1, 1, 50).reshape(1, -1)
+    net = Network([1, 20, 1], activation="relu", output_activation="linear", init="large")
+    with pytest.warns(TrainingDiverged, match="smaller eta"):
+        history = net.SGD((x, 100 * x), 50, 5, 50.0, progress=False, verbose=False)
+    assert history.stopped == "diverged" and "smaller eta" in history.message
+    assert all(np.isfinite(w).all() for w in net.weights)
+    assert all(np.isfinite(c) for c in history.training_cost)
+
+
+def test_ctrl_c_stops_after_the_current_mini_batch(sample):
+    calls = []
+
+    def press_ctrl_c():
+        calls.append(1)
+        if len(calls) == 50:
+            os.kill(os.getpid(), signal.SIGINT)
+        return False
+
+    net = Network([784, 30, 10])
+    history = net.SGD(sample.train, 5, 10, 3.0, stop=press_ctrl_c, progress=False, verbose=False)
+    assert history.stopped == "interrupted"
+    assert len(calls) == 50 + 1 or len(calls) == 50  # the signal lands before the next check
+    assert len(history) == 1  # the interrupted epoch is recorded, then training ends
+    assert all(np.isfinite(w).all() for w in net.weights)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_stop_function_and_callback_end_training(sample):
+    net = Network([784, 30, 10])
+    history = net.SGD(sample.train, 5, 10, 3.0, stop=lambda: True, progress=False, verbose=False)
+    assert history.stopped == "requested" and len(history) == 1
+
+    def callback(net, history):
+        if len(history) == 2:
+            raise StopTraining
+
+    history = net.SGD(sample.train, 5, 10, 3.0, callback=callback, progress=False, verbose=False)
+    assert history.stopped == "requested" and len(history) == 2
+
+
+def test_progress_bar_and_verbose_lines(sample, capsys):
+    X, y = sample.train
+    Network([784, 10, 10]).SGD((X[:, :100], y[:100]), 2, 10, 1.0, progress=True, verbose=True)
+    out = capsys.readouterr()
+    assert "Epoch 1/2" in out.out and "Epoch 2/2" in out.out
+    assert "epoch" in out.err  # tqdm writes its bar to stderr
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(eta=0), "eta must be a finite number > 0"),
+    (dict(eta=-1), "eta must be"),
+    (dict(eta=float("nan")), "eta must be"),
+    (dict(lmbda=-1), "lmbda must be"),
+    (dict(epochs=1.5), "epochs must be a whole number"),
+    (dict(mini_batch_size=0), "mini_batch_size must be"),
+    (dict(dropout=1.0), "dropout must be a probability"),
+    (dict(regularization="l3"), r"regularization must be one of \['l2', 'l1'\]"),
+    (dict(schedule="cosine"), "schedule must be one of"),
+    (dict(early_stopping=3), "early_stopping needs evaluation_data"),
+])
+def test_bad_training_arguments_are_named(kwargs, message):
+    x = np.zeros((2, 4))
+    args = dict(epochs=1, mini_batch_size=2, eta=1.0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        Network([2, 2]).SGD((x, np.array([0, 1, 0, 1])), args.pop("epochs"), args.pop("mini_batch_size"),
+                            args.pop("eta"), progress=False, verbose=False, **args)
+
+
+@pytest.mark.parametrize("data,message", [
+    ((np.zeros((3, 4)), np.array([0, 1, 0, 1])), r"inputs must have shape \(2, n\)"),
+    ((np.full((2, 4), np.nan), np.array([0, 1, 0, 1])), "NaN or infinite"),
+    ((np.zeros((2, 4)), np.array([0, 1, 2, 1])), r"labels must be in 0..1 .* got 2"),
+    ((np.zeros((2, 4)), np.array([0, 1, 0])), "4 inputs but 3 labels"),
+    ((np.zeros((2, 4)), np.zeros((3, 4))), r"targets must have shape \(2, 4\)"),
+    ("not data", "training_data must be"),
+])
+def test_bad_training_data_is_explained(data, message):
+    with pytest.raises(ValueError, match=message):
+        Network([2, 2]).SGD(data, 1, 2, 1.0, progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(sizes=[784]), "at least two layers"),
+    (dict(sizes=[784, 0, 10]), "whole numbers >= 1"),
+    (dict(sizes=5), "list of layer sizes"),
+    (dict(cost="hinge"), r"cost must be one of \['cross_entropy', 'log_likelihood', 'quadratic'\]"),
+    (dict(activation="swish"), "activation must be one of .*'sigmoid'"),
+    (dict(init="zeros"), r"init must be one of \['default', 'he', 'large', 'xavier'\]"),
+    (dict(dtype=np.int32), "dtype must be float64 or float32"),
+])
+def test_bad_network_arguments_are_named(kwargs, message):
+    args = dict(sizes=[3, 2])
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        Network(**args)
+
+
+def test_feedforward_rejects_wrong_shapes():
+    net = Network([3, 2])
+    with pytest.raises(ValueError, match=r"a must have shape \(3, m\) .* got shape \(4, 2\)"):
+        net.feedforward(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="x must be one example"):
+        net.backprop(np.zeros((3, 2)), np.zeros((2, 1)))
+
+
+def test_no_warnings_in_a_normal_run(sample):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _train(sample, epochs=1)

@@ -1,0 +1,46 @@
+"""Project housekeeping: the conda file matches pyproject, and CI runs the README's command."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _requirement(text):
+    name, _, version = re.match(r"([A-Za-z0-9_.\-]+)\s*(>=|==)?\s*(\S*)", text.strip()).groups()
+    return name.lower().replace("_", "-"), version
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    lists = re.findall(r"^(?:dependencies|dev) = \[(.*?)\]", pyproject, re.S | re.M)
+    assert len(lists) == 2, "pyproject.toml should have dependencies and a dev extra"
+    wanted = dict(_requirement(r) for block in lists for r in re.findall(r'"([^"]+)"', block))
+    conda, installs_local_package = {}, False
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
+        item = line.strip()
+        if item == "- -e .":
+            installs_local_package = True
+        elif item.startswith("- ") and not item.startswith("- pip:"):
+            name, version = _requirement(item[2:])
+            if name not in ("python", "pip"):
+                conda[name] = version
+    assert conda == wanted
+    assert installs_local_package
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make lab" in readme
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
+    assert ci[-1].strip() == "make test"
+
+
+def test_every_module_says_which_notebooks_use_it():
+    for module in (ROOT / "nbhelpers").glob("*.py"):
+        if module.name in ("__init__.py", "__main__.py"):
+            continue
+        doc = module.read_text().split('"""')[1]
+        assert re.search(r"[Uu]sed by", doc), f"{module.name}: docstring should say who uses it"
