@@ -1,0 +1,316 @@
+"""Tests for nbhelpers.widgets.TrainerPanel, driven without a browser.
+
+Controls are moved by setting ``.value`` and buttons pressed with ``.click()``, exactly what the
+front end does through the widget comm. Threaded tests never rely on sleeps for their verdict: a
+gate makes the burst test deterministic and every wait has a generous timeout.
+"""
+
+import threading
+import time
+import warnings
+
+import ipywidgets as widgets
+import pytest
+
+from nbhelpers import TrainingDiverged
+from nbhelpers import widgets as nbw
+from nbhelpers.data import load_mnist
+from nbhelpers.widgets import CONTROL_NAMES, TrainerPanel
+
+TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_mnist()
+
+
+def small(sample, **kwargs):
+    kwargs.setdefault("train_size", 300)
+    kwargs.setdefault("epochs", 3)
+    return TrainerPanel(data=sample, **kwargs)
+
+
+def wait_until(predicate, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.005)
+
+
+# ---------------------------------------------------------------- construction and layout
+
+
+def test_controls_are_the_right_widgets(sample):
+    panel = small(sample)
+    assert tuple(panel.controls) == CONTROL_NAMES
+    c = panel.controls
+    assert isinstance(c["eta"], widgets.FloatLogSlider)
+    assert isinstance(c["lmbda"], widgets.FloatLogSlider)
+    assert isinstance(c["hidden"], widgets.IntSlider)
+    assert isinstance(c["epochs"], widgets.IntSlider)
+    assert tuple(c["mini_batch_size"].options) == (1, 2, 5, 10, 20, 50, 100)
+    assert tuple(c["cost"].options) == ("quadratic", "cross_entropy", "log_likelihood")
+    assert tuple(c["regularization"].options) == ("l2", "l1")
+    for name in ("eta", "lmbda", "hidden", "epochs"):
+        assert c[name].continuous_update is False, f"{name} would retrain while dragging"
+    assert c["eta"].min <= -3 and c["eta"].max >= 2  # 1e-3 .. 1e2
+    assert isinstance(panel.widget, widgets.VBox)
+    assert "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
+    assert panel.history is None and "Ready" in panel.status
+    assert panel.training_data[0].shape == (784, 300)
+    assert panel.validation_data[0].shape == (784, 500)
+
+
+def test_constructor_values_reach_the_controls(sample):
+    panel = small(sample, hidden=17, eta=0.25, lmbda=2.0, epochs=4, mini_batch_size=7,
+                  cost="cross_entropy", regularization="l1")
+    s = panel.settings
+    assert s == {"eta": 0.25, "lmbda": 2.0, "hidden": 17, "epochs": 4, "mini_batch_size": 7,
+                 "cost": "cross_entropy", "regularization": "l1"}
+    assert 7 in panel.controls["mini_batch_size"].options
+    assert panel.regularise.value is True
+
+
+def test_eta_outside_the_default_range_widens_the_slider(sample):
+    panel = small(sample, eta=500.0)
+    assert panel.controls["eta"].value == pytest.approx(500.0)
+
+
+def test_subset_of_controls_keeps_the_others_fixed(sample):
+    panel = small(sample, controls=("epochs", "eta"), hidden=12)
+    assert tuple(panel.controls) == ("eta", "epochs")  # display order, not the order given
+    assert panel.settings["hidden"] == 12
+    assert small(sample, controls="eta").controls.keys() == {"eta"}
+    assert small(sample, controls=()).controls == {}
+
+
+def test_train_size_default_and_all(sample):
+    assert TrainerPanel(data=sample).train_size == nbw.DEFAULT_TRAIN_SIZE
+    assert TrainerPanel(data=sample, train_size="all").train_size == sample.train[0].shape[1]
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"hidden": 0}, "hidden"),
+    ({"hidden": 2.5}, "hidden"),
+    ({"eta": 0}, "eta"),
+    ({"eta": -1.0}, "eta"),
+    ({"eta": float("nan")}, "eta"),
+    ({"eta": "fast"}, "eta"),
+    ({"lmbda": -0.1}, "lmbda"),
+    ({"epochs": 0}, "epochs"),
+    ({"epochs": True}, "epochs"),
+    ({"mini_batch_size": 0}, "mini_batch_size"),
+    ({"cost": "hinge"}, "cost"),
+    ({"regularization": "l3"}, "regularization"),
+    ({"train_size": 0}, "train_size"),
+    ({"train_size": 10**6}, "train_size"),
+    ({"seed": -1}, "seed"),
+    ({"threaded": "yes"}, "threaded"),
+    ({"controls": ("eta", "momentum")}, "controls"),
+    ({"controls": 3}, "controls"),
+])
+def test_bad_arguments_name_the_parameter(sample, kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be .*, got "):
+        TrainerPanel(data=sample, **kwargs)
+
+
+def test_unknown_control_lists_the_valid_names(sample):
+    with pytest.raises(ValueError) as info:
+        TrainerPanel(data=sample, controls=("eta", "momentum"))
+    message = str(info.value)
+    assert "'momentum'" in message
+    for name in CONTROL_NAMES:
+        assert name in message
+
+
+def test_bad_data_is_rejected():
+    with pytest.raises(ValueError, match="^data must be"):
+        TrainerPanel(data=[1, 2, 3])
+
+
+# ---------------------------------------------------------------- synchronous training
+
+
+def test_run_uses_the_current_values(sample):
+    panel = small(sample, threaded=False)
+    panel._quiet = True  # move several controls without a retrain after each
+    panel.controls["eta"].value = 2.0
+    panel.controls["epochs"].value = 4
+    panel.controls["hidden"].value = 20
+    panel._quiet = False
+    history = panel.run()
+    assert history is panel.history
+    assert history.eta == [pytest.approx(2.0)] * 4
+    assert len(history) == 4
+    assert panel.net.sizes == [784, 20, 10]
+    assert history.training_accuracy[-1] > 0.3  # chance is 0.1
+    assert len(history.evaluation_accuracy) == 4
+    assert panel.status.startswith("Done: 4 epochs")
+    assert panel.progress.value == 4 and panel.progress.max == 4
+    assert panel.error == ""
+    assert panel._plot.outputs[0]["data"]["image/png"]  # the curves were drawn
+
+
+def test_same_settings_give_the_same_curves(sample):
+    panel = small(sample)
+    first, second = panel.run(), panel.run()
+    assert first.evaluation_accuracy == second.evaluation_accuracy
+
+
+def test_unthreaded_change_retrains_once_in_the_observer(sample):
+    panel = small(sample, threaded=False)
+    panel.controls["eta"].value = 0.5
+    assert panel.runs_started == 1 and panel.runs_completed == 1
+    assert panel.history.eta[0] == pytest.approx(0.5)
+    panel.controls["epochs"].value = 2
+    assert len(panel.history) == 2
+    panel.controls["cost"].value = "log_likelihood"
+    assert panel.net.cost.name == "log_likelihood"
+    panel.controls["mini_batch_size"].value = 50
+    assert panel.runs_completed == 4
+    panel.train_button.click()
+    assert panel.runs_completed == 5
+
+
+def test_lmbda_slider_ticks_regularise_and_the_box_turns_it_off(sample):
+    panel = small(sample, threaded=False, lmbda=0.0)
+    assert panel.regularise.value is False and panel.settings["lmbda"] == 0.0
+    panel.controls["lmbda"].value = 5.0
+    assert panel.regularise.value is True
+    assert panel.runs_started == 1  # moving the slider and ticking the box is one retrain
+    lmbda_on = panel.history
+    panel.regularise.value = False
+    assert panel.settings["lmbda"] == 0.0 and panel.runs_started == 2
+    # the reported cost includes the weight penalty only when regularising
+    assert lmbda_on.training_cost[0] > panel.history.training_cost[0]
+
+
+# ---------------------------------------------------------------- background training
+
+
+def test_threaded_change_trains_in_the_background(sample):
+    panel = small(sample)
+    panel.controls["eta"].value = 1.5
+    assert panel.wait(TIMEOUT)
+    assert not panel.busy
+    assert panel.history.eta == [pytest.approx(1.5)] * 3
+    assert panel.status.startswith("Done")
+
+
+def test_a_burst_of_changes_trains_only_the_last_setting(sample, monkeypatch):
+    gate = threading.Event()
+    real_sgd = nbw.Network.SGD
+
+    def gated_sgd(self, *args, **kwargs):
+        assert gate.wait(TIMEOUT)  # hold the first run until the whole burst has arrived
+        return real_sgd(self, *args, **kwargs)
+
+    monkeypatch.setattr(nbw.Network, "SGD", gated_sgd)
+    panel = small(sample, epochs=5)
+    values = [0.1, 0.2, 0.4, 0.8, 1.6]
+    for eta in values:
+        panel.controls["eta"].value = eta
+    gate.set()
+    assert panel.wait(TIMEOUT)
+    assert panel.history.eta == [pytest.approx(values[-1])] * 5
+    assert panel.runs_completed == 1 < len(values)
+    assert panel.runs_started <= 2  # the one held at the gate (then abandoned) and the last
+    assert panel.runs_superseded == panel.runs_started - 1
+
+
+def test_stop_button_stops_a_long_run(sample):
+    panel = small(sample, epochs=500, mini_batch_size=1)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 1)
+    panel.stop_button.click()
+    assert panel.wait(TIMEOUT)
+    history = panel.history
+    assert history.stopped == "requested"
+    assert len(history) < 500
+    assert panel.status.startswith("Stopped after")
+    assert panel.progress.bar_style == "warning"
+
+
+def test_run_waits_for_a_background_run_and_replaces_it(sample):
+    panel = small(sample, epochs=500, mini_batch_size=1)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 1)
+    panel._quiet = True
+    panel.controls["epochs"].value = 2
+    panel._quiet = False
+    history = panel.run()
+    assert not panel.busy
+    assert len(history) == 2 and panel.history is history
+
+
+# ---------------------------------------------------------------- errors are shown
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_error_in_background_training_is_shown(sample, monkeypatch):
+    def broken_sgd(self, *args, **kwargs):
+        raise Boom("the engine exploded (test)")
+
+    monkeypatch.setattr(nbw.Network, "SGD", broken_sgd)
+    panel = small(sample)
+    panel.controls["eta"].value = 1.0
+    assert panel.wait(TIMEOUT)
+    assert panel.error == "Boom: the engine exploded (test)"
+    assert "the engine exploded (test)" in panel._error.value
+    assert "color" in panel._error.value  # shown in red
+    assert panel.status.startswith("Error")
+    assert isinstance(panel.last_exception, Boom)
+    assert panel.history is None
+
+
+def test_error_in_the_epoch_callback_or_drawing_is_shown(sample, monkeypatch):
+    import nbhelpers.plots
+
+    def broken_plot(*args, **kwargs):
+        raise ValueError("cannot draw (test)")
+
+    monkeypatch.setattr(nbhelpers.plots, "plot_history", broken_plot)
+    panel = small(sample, threaded=False)
+    panel.controls["epochs"].value = 2  # the observer must not raise
+    assert panel.error == "ValueError: cannot draw (test)"
+    with pytest.raises(ValueError, match="cannot draw"):
+        panel.run()  # run() shows the error and raises it too
+    assert "cannot draw (test)" in panel._error.value
+
+
+def test_error_clears_on_the_next_good_run(sample, monkeypatch):
+    panel = small(sample, threaded=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(nbw.Network, "SGD", lambda *a, **k: 1 / 0)
+        panel.controls["eta"].value = 1.0
+        assert panel.error.startswith("ZeroDivisionError")
+    panel.controls["eta"].value = 2.0
+    assert panel.error == "" and panel._error.value == ""
+    assert panel.status.startswith("Done")
+
+
+def test_divergence_message_is_shown_in_the_panel(sample, monkeypatch):
+    real_sgd = nbw.Network.SGD
+
+    def diverging_sgd(self, *args, **kwargs):
+        # what the engine does on a divergence: stop, explain, warn at the caller (the panel)
+        history = real_sgd(self, *args, **kwargs)
+        history.stopped = "diverged"
+        history.message = "Training diverged in epoch 1. Try a smaller eta, e.g. 0.1."
+        warnings.warn(history.message, TrainingDiverged, stacklevel=2)
+        return history
+
+    monkeypatch.setattr(nbw.Network, "SGD", diverging_sgd)
+    panel = small(sample, threaded=False)
+    with warnings.catch_warnings(record=True) as caught:  # keeps the filters in force
+        panel.run()
+    assert panel.error == "Training diverged in epoch 1. Try a smaller eta, e.g. 0.1."
+    assert panel.status.startswith("Diverged")
+    assert panel.progress.bar_style == "danger"
+    # shown in the panel instead of a warning that a background thread would print anywhere
+    assert not [w for w in caught if issubclass(w.category, TrainingDiverged)]
