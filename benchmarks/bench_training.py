@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 
@@ -142,14 +143,15 @@ def main(argv=None):
         rows = []
         reference = PerExampleNetwork(sizes, cross_entropy=cost == "cross_entropy")
         rng = np.random.default_rng(0)
-        seconds = best_time(lambda: reference.epoch(pairs, 10, eta, lmbda, rng), args.repeats)
+        seconds = best_time(partial(reference.epoch, pairs, 10, eta, lmbda, rng), args.repeats)
         rows.append(("per-example loop (book, chapter 1 style)", n / seconds))
         for dtype in (np.float64, np.float32):
             net = Network(sizes, cost=cost, dtype=dtype)
             Xd = np.asfortranarray(X, dtype=dtype)
-            seconds = best_time(lambda: net.SGD((Xd, y), 1, 10, eta, lmbda=lmbda, progress=False,
-                                                verbose=False, monitor_training_cost=False,
-                                                monitor_training_accuracy=False), args.repeats)
+            one_epoch = partial(net.SGD, (Xd, y), 1, 10, eta, lmbda=lmbda, progress=False,
+                                verbose=False, monitor_training_cost=False,
+                                monitor_training_accuracy=False)
+            seconds = best_time(one_epoch, args.repeats)
             rows.append((f"nbhelpers engine, {np.dtype(dtype).name}", n / seconds))
         torch_case = torch_runner(sizes, X, y, cost == "cross_entropy", lmbda, eta, 10)
         if torch_case is None:
