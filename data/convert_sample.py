@@ -26,13 +26,13 @@ import argparse
 import gzip
 import hashlib
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from nbhelpers.atomic import atomic_write
 
 SOURCE_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared/data/mnist_5k.csv.gz"
@@ -103,26 +103,17 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
     Members get a fixed timestamp so the bytes depend only on the data. Pickle is never used.
     """
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for key, array in arrays.items():
-                    buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.ascontiguousarray(array),
-                                              allow_pickle=False)
-                    info = zipfile.ZipInfo(f"{key}.npy", date_time=ZIP_DATE)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, buffer.getvalue(), compresslevel=9)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+    def write(raw):
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for key, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buffer.getvalue(), compresslevel=9)
+
+    atomic_write(path, write)
 
 
 def convert(source: Path = DEFAULT_SOURCE, output: Path = DEFAULT_OUTPUT) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Union
 
 import numpy as np
+
+from .atomic import atomic_write
 
 __all__ = ["read_idx", "write_idx", "IDX_TYPES"]
 
@@ -131,13 +132,5 @@ def write_idx(path: Union[str, os.PathLike], array, compress: bool | None = None
     if compress:
         payload = gzip.compress(payload, mtime=0)
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda handle: handle.write(payload))
     return path
