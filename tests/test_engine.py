@@ -304,3 +304,18 @@ def test_no_warnings_in_a_normal_run(sample):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _train(sample, epochs=1)
+
+
+def test_small_mini_batches_train_with_one_blas_thread(sample):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    X, y = sample.train
+    Network([784, 10, 10]).SGD((X[:, :100], y[:100]), 1, 10, 1.0, progress=False, verbose=False,
+                               callback=lambda net, history: seen.append(blas_threads()))
+    assert all(n == 1 for n in seen[0])
+    assert blas_threads() == before  # put back afterwards
