@@ -92,13 +92,18 @@ def best_time(run, repeats):
     return min(times)
 
 
+_TORCH_DEFAULT_THREADS = None
+
+
 def torch_runner(sizes, X, y, cross_entropy, lmbda, eta, mini_batch_size, threads=None):
     try:
         import torch
     except ImportError:
         return None
-    if threads:
-        torch.set_num_threads(threads)
+    global _TORCH_DEFAULT_THREADS
+    if _TORCH_DEFAULT_THREADS is None:
+        _TORCH_DEFAULT_THREADS = torch.get_num_threads()
+    torch.set_num_threads(threads or _TORCH_DEFAULT_THREADS)
     torch.manual_seed(0)
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
