@@ -11,6 +11,8 @@ export PATH := $(BIN):$(PATH)
 export MPLBACKEND ?= Agg
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help env lab test lint notebooks-clean unit nbval strip bench clean
 
@@ -29,7 +31,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks
+	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check nbhelpers tests benchmarks data notebooks
