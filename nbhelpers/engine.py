@@ -16,7 +16,6 @@ faces over this class. Used by: every notebook that trains a network, the widget
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import signal
@@ -475,7 +474,7 @@ class Network:
         interrupted = _InterruptFlag()
         best_acc, best_params, since_best = -math.inf, None, 0
         try:
-            with interrupted, _few_blas_threads(mini_batch_size):
+            with interrupted, _one_blas_thread():
                 for epoch in range(epochs):
                     eta_now = schedule.eta(epoch, history)
                     snapshot = self._params_copy()
@@ -590,19 +589,14 @@ class Network:
         return load_network(path)
 
 
-#: Mini-batches up to this size train with one BLAS thread (see ``_few_blas_threads``).
-SMALL_BATCH = 128
+def _one_blas_thread():
+    """Run BLAS on one thread while training.
 
-
-def _few_blas_threads(mini_batch_size):
-    """Limit BLAS to one thread while training on small mini-batches.
-
-    A mini-batch of 10 makes matrix products too small to share between threads: OpenBLAS's
-    thread start-up and hand-over then cost more than the arithmetic (measured 4-10x slower on
-    two cores for [784, 100, 10]). Larger mini-batches keep every thread.
+    The products of mini-batch SGD are small (a mini-batch of 10 columns): handing them to several
+    BLAS threads costs more than the arithmetic, and far more when other programs share the cores
+    (measured here: 4-10x slower for [784, 100, 10] on two busy cores). One thread is never much
+    slower and is often much faster, so training uses one.
     """
-    if mini_batch_size > SMALL_BATCH:
-        return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")

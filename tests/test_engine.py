@@ -306,7 +306,7 @@ def test_no_warnings_in_a_normal_run(sample):
         _train(sample, epochs=1)
 
 
-def test_small_mini_batches_train_with_one_blas_thread(sample):
+def test_training_uses_one_blas_thread(sample):
     from threadpoolctl import threadpool_info
 
     def blas_threads():
