@@ -64,10 +64,17 @@ EPOCHS_RANGE = (1, 60)
 #: lmbda shown on the slider when the panel starts with lmbda = 0 (regularise box unticked).
 LMBDA_WHEN_OFF = 1.0
 
-# The engine warns (TrainingDiverged) when a run diverges; the panel shows history.message in
-# place of that warning, which from a background thread would land in whichever cell is running.
-# The filter only matches warnings attributed to this module (the engine warns at its caller).
-warnings.filterwarnings("ignore", category=TrainingDiverged, module=r"nbhelpers\.widgets")
+
+
+def _silence_divergence_warnings():
+    """Ignore TrainingDiverged warnings raised on behalf of this module.
+
+    The engine warns at its caller when a run diverges; the panel shows ``history.message`` in its
+    error area instead, since a warning from a background thread would land in whichever cell
+    happens to be running. The filter matches only warnings attributed to this module. It is
+    (re)installed before every run because ``warnings.catch_warnings`` blocks restore the filters.
+    """
+    warnings.filterwarnings("ignore", category=TrainingDiverged, module=r"nbhelpers\.widgets")
 
 
 def _fail(name, allowed, value):
@@ -154,6 +161,9 @@ class TrainerPanel:
         runs_started, runs_completed, runs_superseded: counters (ints). A run is superseded when
             newer settings arrive before it finishes; it then neither draws nor sets ``history``.
         last_exception: the exception from the latest failed run, or None.
+        status, error, settings, busy: read-only properties, see below.
+
+    Methods: ``run()`` (synchronous training -> ``History``), ``stop()``, ``wait(timeout)``.
     """
 
     def __init__(self, data=None, hidden=30, eta=3.0, lmbda=0.0, epochs=10, mini_batch_size=10,
@@ -462,6 +472,7 @@ class TrainerPanel:
                                   f"(validation accuracy {acc:.1%}): {described}")
 
         start = time.perf_counter()
+        _silence_divergence_warnings()
         net = Network([self.n_in, s["hidden"], self.n_out], cost=s["cost"], seed=self.seed)
         history = net.SGD(self.training_data, s["epochs"], s["mini_batch_size"], s["eta"],
                           lmbda=s["lmbda"], evaluation_data=self.validation_data,

@@ -2,7 +2,8 @@
 
 Controls are moved by setting ``.value`` and buttons pressed with ``.click()``, exactly what the
 front end does through the widget comm. Threaded tests never rely on sleeps for their verdict: a
-gate makes the burst test deterministic and every wait has a generous timeout.
+gate makes the burst test deterministic and every wait has a generous timeout. The ``sample``
+fixture (the bundled MNIST sample) comes from conftest.py.
 """
 
 import threading
@@ -14,15 +15,9 @@ import pytest
 
 from nbhelpers import TrainingDiverged
 from nbhelpers import widgets as nbw
-from nbhelpers.data import load_mnist
 from nbhelpers.widgets import CONTROL_NAMES, TrainerPanel
 
 TIMEOUT = 30
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_mnist()
 
 
 def small(sample, **kwargs):
