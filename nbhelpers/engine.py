@@ -422,8 +422,9 @@ class Network:
             early_stopping: stop when the evaluation accuracy has not improved for this many
                 epochs, and restore the weights of the best epoch.
             monitor_batch_cost: also record every mini-batch's cost in ``history.batch_cost``.
-            callback: called as ``callback(net, history)`` after each epoch (e.g. a live plot);
-                it may raise ``StopTraining`` to end training.
+            callback: called as ``callback(net, history)`` after each recorded epoch, including
+                one cut short by ``stop`` or Ctrl-C (e.g. for a live plot); it may raise
+                ``StopTraining`` to end training.
             stop: a function of no arguments, checked after every mini-batch; training ends
                 cleanly when it returns True (widgets use it for their Stop button).
             rng, seed: the generator (or a seed for one) for shuffling and dropout; by default
@@ -535,13 +536,13 @@ class Network:
                         history.stopped = "interrupted" if interrupted.flag else "requested"
                         history.message = (f"Training stopped during epoch {epoch} on request; the "
                                            "network keeps what it learned so far.")
-                        break
                     if callback is not None:
                         try:
                             callback(self, history)
                         except StopTraining:
                             history.stopped = "requested"
-                            break
+                    if history.stopped:
+                        break
                     if early_stopping and since_best >= early_stopping:
                         history.stopped = "early_stopping"
                         history.message = (f"No improvement in {early_stopping} epochs: stopped after "

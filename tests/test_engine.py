@@ -223,8 +223,11 @@ def test_ctrl_c_stops_after_the_current_mini_batch(sample):
 
 def test_stop_function_and_callback_end_training(sample):
     net = Network([784, 30, 10])
-    history = net.SGD(sample.train, 5, 10, 3.0, stop=lambda: True, progress=False, verbose=False)
+    seen = []
+    history = net.SGD(sample.train, 5, 10, 3.0, stop=lambda: True, progress=False, verbose=False,
+                      callback=lambda net, history: seen.append(len(history)))
     assert history.stopped == "requested" and len(history) == 1
+    assert seen == [1]  # the shortened epoch still reaches the callback (a live plot draws it)
 
     def callback(net, history):
         if len(history) == 2:
