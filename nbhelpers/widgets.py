@@ -44,6 +44,7 @@ import warnings
 import numpy as np
 
 from .engine import REGULARIZATIONS, Network, StopTraining, TrainingDiverged
+from .initializers import INITIALIZERS
 
 __all__ = ["TrainerPanel", "CONTROL_NAMES", "COST_NAMES", "MINI_BATCH_SIZES", "DEFAULT_TRAIN_SIZE"]
 
@@ -147,6 +148,10 @@ class TrainerPanel:
             gives the same curves.
         threaded: train in a background thread when a control changes (default). False trains
             synchronously inside the change (handy in tests and scripts).
+        init: the weight initialiser, a name from ``nbhelpers.initializers.INITIALIZERS``
+            ("default" N(0, 1/n_in), "large" N(0, 1), "xavier", "he").
+        show_weights: also draw a histogram of the trained network's weights (to watch L2 or L1
+            shrink them as lmbda grows).
 
     Attributes:
         controls: dict name -> ipywidget for the controls shown (``FloatLogSlider`` for "eta"
@@ -168,7 +173,7 @@ class TrainerPanel:
 
     def __init__(self, data=None, hidden=30, eta=3.0, lmbda=0.0, epochs=10, mini_batch_size=10,
                  cost="quadratic", regularization="l2", controls=None, train_size=None, seed=0,
-                 threaded=True):
+                 threaded=True, init="default", show_weights=False):
         import ipywidgets as widgets
 
         hidden = _whole(hidden, "hidden", 1)
@@ -182,6 +187,10 @@ class TrainerPanel:
         seed = _whole(seed, "seed", 0)
         if not isinstance(threaded, bool):
             _fail("threaded", "True or False", threaded)
+        self.init = _choice(init, "init", tuple(INITIALIZERS))
+        if not isinstance(show_weights, bool):
+            _fail("show_weights", "True or False", show_weights)
+        self.show_weights = show_weights
 
         if data is None:
             from .data import load_mnist
@@ -473,7 +482,8 @@ class TrainerPanel:
 
         start = time.perf_counter()
         _silence_divergence_warnings()
-        net = Network([self.n_in, s["hidden"], self.n_out], cost=s["cost"], seed=self.seed)
+        net = Network([self.n_in, s["hidden"], self.n_out], cost=s["cost"], init=self.init,
+                      seed=self.seed)
         history = net.SGD(self.training_data, s["epochs"], s["mini_batch_size"], s["eta"],
                           lmbda=s["lmbda"], evaluation_data=self.validation_data,
                           regularization=s["regularization"], callback=callback, stop=stop,
@@ -481,7 +491,7 @@ class TrainerPanel:
         if not self._is_current(generation):
             self.runs_superseded += 1
             return history
-        png = self._render(history, s)
+        png = self._render(history, s, net if self.show_weights else None)
         with self._lock:  # only the newest generation may draw, and never after a newer one
             if not self._is_current(generation):
                 self.runs_superseded += 1
@@ -519,14 +529,21 @@ class TrainerPanel:
         return ", ".join(parts) + "."
 
     @staticmethod
-    def _render(history, s):
-        """The learning curves as base64 PNG text, drawn without pyplot (safe in a thread)."""
+    def _render(history, s, net=None):
+        """The learning curves (and, given ``net``, its weight histogram) as base64 PNG text,
+        drawn without pyplot so that it is safe in a thread."""
         from matplotlib.figure import Figure
 
         from .plots import plot_history
 
-        fig = Figure(figsize=(10, 3.4))
-        axes = fig.subplots(1, 2)
+        fig = Figure(figsize=(15 if net is not None else 10, 3.4))
+        axes = fig.subplots(1, 3 if net is not None else 2)
+        if net is not None:
+            weights = np.concatenate([w.ravel() for w in net.weights])
+            axes[2].hist(weights, bins=np.linspace(-1.5, 1.5, 121), color="C2")
+            axes[2].set(xlabel="weight", ylabel="count", yscale="log",
+                        title=f"Weights (norm {np.linalg.norm(weights):.1f})")
+            axes = axes[:2]
         plot_history(history, axes=axes,
                      title=(f"eta = {s['eta']:.3g}, lmbda = {s['lmbda']:.3g}, "
                             f"hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "

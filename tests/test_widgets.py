@@ -11,6 +11,7 @@ import time
 import warnings
 
 import ipywidgets as widgets
+import numpy as np
 import pytest
 
 from nbhelpers import TrainingDiverged
@@ -105,6 +106,8 @@ def test_train_size_default_and_all(sample):
     ({"threaded": "yes"}, "threaded"),
     ({"controls": ("eta", "momentum")}, "controls"),
     ({"controls": 3}, "controls"),
+    ({"init": "zeros"}, "init"),
+    ({"show_weights": "yes"}, "show_weights"),
 ])
 def test_bad_arguments_name_the_parameter(sample, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must be .*, got "):
@@ -309,3 +312,28 @@ def test_divergence_message_is_shown_in_the_panel(sample, monkeypatch):
     assert panel.progress.bar_style == "danger"
     # shown in the panel instead of a warning that a background thread would print anywhere
     assert not [w for w in caught if issubclass(w.category, TrainingDiverged)]
+
+
+def test_init_choice_reaches_the_network(sample):
+    large = small(sample, init="large", threaded=False)
+    scaled = small(sample, init="default", threaded=False)
+    large.run()
+    scaled.run()
+    # N(0, 1) weights on 784 inputs are ~sqrt(784) = 28 times the N(0, 1/784) ones at the start;
+    # after 3 short epochs the large ones are still far bigger
+    assert np.linalg.norm(large.net.weights[0]) > 5 * np.linalg.norm(scaled.net.weights[0])
+
+
+def test_weight_histogram_is_drawn_beside_the_curves(sample):
+    import base64
+
+    plain = small(sample, threaded=False)
+    with_weights = small(sample, threaded=False, show_weights=True)
+    plain.run()
+    with_weights.run()
+
+    def width(panel):
+        png = base64.b64decode(panel._plot.outputs[0]["data"]["image/png"])
+        return int.from_bytes(png[16:20], "big")  # the PNG header's width field
+
+    assert width(with_weights) > 1.3 * width(plain)
