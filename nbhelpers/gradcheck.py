@@ -23,7 +23,8 @@ class GradCheckReport:
 
     Attributes:
         max_relative_error: the worst relative error over all checked parameters.
-        layers: one dict per weight layer with the relative errors of its weights and biases.
+        layers: one dict per weight layer (``layers[0]`` is the book's l = 2) with the relative
+            errors of its ``"weights"`` and ``"biases"``.
         checked: how many parameters were compared.
     """
 
@@ -39,7 +40,8 @@ class GradCheckReport:
         lines = [f"checked {self.checked} parameters; worst relative error "
                  f"{self.max_relative_error:.2e}"]
         for l, row in enumerate(self.layers):
-            lines.append(f"  layer {l + 1}: weights {row['weights']:.2e}, biases {row['biases']:.2e}")
+            # numbered as in the book: w^l and b^l feed layer l, and the input layer is layer 1
+            lines.append(f"  layer {l + 2}: w {row['weights']:.2e}, b {row['biases']:.2e}")
         return "\n".join(lines)
 
 
