@@ -44,15 +44,26 @@ class Sigmoid(Activation):
     output_range = (0.0, 1.0)
 
     def fn(self, z):
-        # 0.5 * (1 + tanh(z/2)) equals 1/(1+exp(-z)) but never overflows for large |z|.
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
+        # 0.5 * (1 + tanh(z/2)) equals 1/(1+exp(-z)) but never overflows for large |z|;
+        # computed in place in one new array, as training calls it for every layer and mini-batch.
+        if np.ndim(z) == 0:
+            return 0.5 * (1.0 + np.tanh(0.5 * z))
+        s = np.multiply(z, 0.5)
+        np.tanh(s, out=s)
+        s += 1.0
+        s *= 0.5
+        return s
 
     def prime(self, z):
         s = self.fn(z)
         return s * (1.0 - s)
 
     def backward(self, z, a, grad_a):
-        return grad_a * a * (1.0 - a)  # reuse the stored output: sigma' = a (1 - a)
+        # reuse the stored output, sigma'(z) = a (1 - a), in one new array
+        out = np.subtract(1.0, a)
+        out *= a
+        out *= grad_a
+        return out
 
 
 class Tanh(Activation):

@@ -220,14 +220,14 @@ class Network:
         delta *= scale
         L = self.num_layers - 1
         nabla_b, nabla_w = [None] * L, [None] * L
-        nabla_b[-1] = delta.sum(axis=1, keepdims=True)          # BP3
+        nabla_b[-1] = np.add.reduce(delta, axis=1, keepdims=True)  # BP3
         nabla_w[-1] = delta @ activations[-2].T                  # BP4
         for l in range(2, self.num_layers):
             grad_a = self.weights[-l + 1].T @ delta              # BP2, first half
             if masks is not None and masks[-l + 1] is not None:
                 grad_a *= masks[-l + 1]  # dropout: only kept neurons pass the error back
             delta = acts[-l].backward(zs[-l], outputs[-l], grad_a)  # BP2: times sigma'(z)
-            nabla_b[-l] = delta.sum(axis=1, keepdims=True)
+            nabla_b[-l] = np.add.reduce(delta, axis=1, keepdims=True)
             nabla_w[-l] = delta @ activations[-l - 1].T
         return nabla_b, nabla_w
 
@@ -483,6 +483,8 @@ class Network:
                     perm = rng.permutation(n)
                     halted = False
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                        update = self.update_mini_batch
+                        requested = self._stop_flag.is_set
                         for k in range(0, n, mini_batch_size):
                             # Gathering rows of the (n, n_in) transposes copies whole examples
                             # at once; .T gives back the (n_in, m) columns of the mini-batch.
@@ -491,9 +493,8 @@ class Network:
                             if monitor_batch_cost:
                                 history.batch_cost.append(
                                     self.cost.fn(self.feedforward(xb), yb))
-                            self.update_mini_batch(xb, yb, eta_now, lmbda, n, regularization,
-                                                   dropout, rng)
-                            if interrupted.flag or self._stop_flag.is_set() or (stop and stop()):
+                            update(xb, yb, eta_now, lmbda, n, regularization, dropout, rng)
+                            if interrupted.flag or requested() or (stop is not None and stop()):
                                 halted = True
                                 break
                     seconds = time.perf_counter() - start
