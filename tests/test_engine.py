@@ -322,3 +322,13 @@ def test_training_uses_one_blas_thread(sample):
                                callback=lambda net, history: seen.append(blas_threads()))
     assert all(n == 1 for n in seen[0])
     assert blas_threads() == before  # put back afterwards
+
+
+def test_sigmoid_takes_scalars_and_arrays_without_overflow():
+    from nbhelpers.activations import sigmoid, sigmoid_prime
+
+    assert sigmoid(0.0) == 0.5 and sigmoid_prime(0.0) == 0.25
+    assert np.allclose(sigmoid(np.array([-2.0, 2.0])), 1 / (1 + np.exp([2.0, -2.0])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sigmoid(np.array([-1e4, 1e4])).tolist() == [0.0, 1.0]
