@@ -599,9 +599,15 @@ def _one_blas_thread():
     (measured here: 4-10x slower for [784, 100, 10] on two busy cores). One thread is never much
     slower and is often much faster, so training uses one.
     """
-    from threadpoolctl import threadpool_limits
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:  # finding the BLAS libraries takes a while: do it once
+        from threadpoolctl import ThreadpoolController
 
-    return threadpool_limits(limits=1, user_api="blas")
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_BLAS_CONTROLLER = None
 
 
 class _InterruptFlag:
