@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .names import lookup
+
 
 class Activation:
     """Base class. Subclasses define ``fn`` and ``prime``; ``backward`` follows from them."""
@@ -169,13 +171,8 @@ def get_activation(name):
         return name
     if isinstance(name, type) and issubclass(name, Activation):
         return name()
-    key = str(name).lower().replace("-", "_").replace(" ", "_")
-    key = {"leakyrelu": "leaky_relu", "identity": "linear"}.get(key, key)
-    if key not in ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}"
-        )
-    return ACTIVATIONS[key]()
+    return lookup(ACTIVATIONS, name, "activation",
+                  aliases={"leakyrelu": "leaky_relu", "identity": "linear"})()
 
 
 # Module-level singletons for quick use in notebooks: activations.sigmoid(z), activations.sigmoid_prime(z)

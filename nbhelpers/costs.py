@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid, Softmax, get_activation
+from .names import lookup
 
 _SIGMOID = Sigmoid()
 
@@ -144,10 +145,6 @@ def get_cost(name):
         return name
     if isinstance(name, type) and issubclass(name, Cost):
         return name()
-    key = str(name).lower().replace("-", "_").replace(" ", "_")
     aliases = {"crossentropy": "cross_entropy", "mse": "quadratic", "loglikelihood": "log_likelihood",
                "nll": "log_likelihood"}
-    key = aliases.get(key, key)
-    if key not in COSTS:
-        raise ValueError(f"cost must be one of {sorted(COSTS)}, got {name!r}")
-    return COSTS[key]()
+    return lookup(COSTS, name, "cost", aliases)()

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .names import lookup
+
 
 def _layers(sizes):
     return list(zip(sizes[:-1], sizes[1:]))
@@ -65,8 +67,5 @@ def get_initializer(name):
     """The initialiser called ``name`` (a key of ``INITIALIZERS``), or ``name`` if it is callable."""
     if callable(name):
         return name
-    key = str(name).lower().replace("-", "_")
-    key = {"glorot": "xavier", "scaled": "default", "normal": "large"}.get(key, key)
-    if key not in INITIALIZERS:
-        raise ValueError(f"init must be one of {sorted(INITIALIZERS)}, got {name!r}")
-    return INITIALIZERS[key]
+    return lookup(INITIALIZERS, name, "init",
+                  aliases={"glorot": "xavier", "scaled": "default", "normal": "large"})

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+from .names import lookup
+
 
 def _check_eta(eta):
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
@@ -109,8 +111,4 @@ def make_schedule(schedule, eta):
         return Constant(eta)
     if hasattr(schedule, "eta") and callable(schedule.eta):
         return schedule
-    key = str(schedule).lower()
-    if key not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {sorted(SCHEDULES)} or a schedule object, "
-                         f"got {schedule!r}")
-    return SCHEDULES[key](eta)
+    return lookup(SCHEDULES, schedule, "schedule", extra=" or a schedule object")(eta)
