@@ -67,7 +67,7 @@ def show_digits(X, labels=None, predictions=None, n=20, ncols=10, classes=None, 
     return fig
 
 
-def plot_history(history, title=None, axes=None, label=None):
+def plot_history(history, title=None, axes=None, label=None, evaluation_label="evaluation"):
     """Learning curves from a ``History``: cost on the left, accuracy on the right.
 
     Args:
@@ -75,6 +75,8 @@ def plot_history(history, title=None, axes=None, label=None):
         title: optional title over both panels.
         axes: optional pair of matplotlib Axes to draw into (to overlay several runs).
         label: optional prefix for the legend entries (e.g. "eta=0.5").
+        evaluation_label: what to call the evaluation data in the legend, e.g. "validation"
+            or "test", whichever was passed as ``evaluation_data``.
     Returns:
         the matplotlib Figure.
     """
@@ -86,11 +88,11 @@ def plot_history(history, title=None, axes=None, label=None):
     prefix = f"{label}: " if label else ""
     cost_ax, acc_ax = axes
     for values, name, style in ((history.training_cost, "training", "-"),
-                                (history.evaluation_cost, "evaluation", "--")):
+                                (history.evaluation_cost, evaluation_label, "--")):
         if values:
             cost_ax.plot(history.epoch[:len(values)], values, style, label=prefix + name)
     for values, name, style in ((history.training_accuracy, "training", "-"),
-                                (history.evaluation_accuracy, "evaluation", "--")):
+                                (history.evaluation_accuracy, evaluation_label, "--")):
         if values:
             acc_ax.plot(history.epoch[:len(values)], np.asarray(values) * 100, style,
                         label=prefix + name)

@@ -544,7 +544,7 @@ class TrainerPanel:
             axes[2].set(xlabel="weight", ylabel="count", yscale="log",
                         title=f"Weights (norm {np.linalg.norm(weights):.1f})")
             axes = axes[:2]
-        plot_history(history, axes=axes,
+        plot_history(history, axes=axes, evaluation_label="validation",
                      title=(f"eta = {s['eta']:.3g}, lmbda = {s['lmbda']:.3g}, "
                             f"hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "
                             f"{s['cost']} cost, {s['regularization']}"))
