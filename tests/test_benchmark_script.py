@@ -1,0 +1,42 @@
+"""The benchmark script runs and reports every contender (its figures are not asserted: it is a
+benchmark, not a timed test)."""
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
+
+
+def test_benchmark_reports_both_cases(capsys):
+    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--repeats", "1"])
+    out = capsys.readouterr().out
+    for row in ("[784, 30, 10], mini-batch 10, quadratic",
+                "[784, 100, 10], mini-batch 10, cross-entropy + L2",
+                "per-example loop", "nbhelpers engine, float64", "nbhelpers engine, float32",
+                "PyTorch"):
+        assert row in out
+    assert out.count(" /s ") >= 6  # a rate for the loop and both engine modes, in both cases
+
+
+def test_reference_loop_matches_the_engine_gradient(sample):
+    """The per-example reference computes the same step as the engine, so the race is fair."""
+    import numpy as np
+
+    from nbhelpers import Network
+
+    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = sample.train
+    reference = bench.PerExampleNetwork([784, 20, 10], cross_entropy=True)
+    net = Network([784, 20, 10], cost="cross_entropy")
+    net.weights = [w.copy() for w in reference.weights]
+    net.biases = [b.copy() for b in reference.biases]
+    pairs = [(X[:, [i]], np.eye(10)[:, [y[i]]]) for i in range(10)]
+    reference.update_mini_batch(pairs, 0.5, 5.0, 100)
+    net.update_mini_batch(X[:, :10], np.eye(10)[:, y[:10]], 0.5, 5.0, 100)
+    for a, b in zip(reference.weights + reference.biases, net.weights + net.biases):
+        assert np.allclose(a, b)
