@@ -14,13 +14,14 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help env lab test lint notebooks-clean unit nbval strip bench clean
+.PHONY: help env lab test lint notebooks-clean unit nbval strip bench browser-test clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test   - create .venv if needed and run lint, unit tests and every notebook"
 	@echo "make strip  - remove outputs from the notebooks before committing"
 	@echo "make bench  - print the training-speed benchmark"
+	@echo "make browser-test - drive the trainer widget in JupyterLab in headless Chromium"
 
 env: $(STAMP)
 
@@ -34,7 +35,7 @@ lab: $(STAMP)
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers tests benchmarks data notebooks
+	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
 
 notebooks-clean: $(STAMP)
 	$(BIN)/nbstripout --verify $(NOTEBOOKS)
@@ -52,6 +53,13 @@ strip: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+
+# Optional, not part of `make test`: needs Debian's chromium (apt-get install chromium); the
+# playwright package drives it and never downloads a browser of its own.
+browser-test: $(STAMP)
+	@test -x "$$(command -v chromium)" || { echo "browser-test needs Chromium: apt-get install chromium"; exit 1; }
+	$(BIN)/python -m pip install --quiet "playwright>=1.40"
+	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

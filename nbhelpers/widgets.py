@@ -503,7 +503,7 @@ class TrainerPanel:
                                             "text/plain": f"<learning curves: {described}>"}},)
         seconds = time.perf_counter() - start
         self.progress.value = len(history)
-        self._status.value = self._summary(history, s, seconds)
+        self._status.value = self._summary(history, s, seconds, described)
         if history.stopped == "diverged":
             self.progress.bar_style = "danger"
             self._set_error(history.message)
@@ -514,7 +514,7 @@ class TrainerPanel:
         return history
 
     @staticmethod
-    def _summary(history, s, seconds):
+    def _summary(history, s, seconds, described):
         done = len(history)
         if history.stopped == "requested":
             head = f"Stopped after {done} of {s['epochs']} epochs"
@@ -526,7 +526,7 @@ class TrainerPanel:
         if history.evaluation_accuracy:
             parts.append(f"validation accuracy {history.evaluation_accuracy[-1]:.1%} "
                          f"(best {max(history.evaluation_accuracy):.1%})")
-        return ", ".join(parts) + "."
+        return ", ".join(parts) + f". ({described})"
 
     @staticmethod
     def _render(history, s, net=None):

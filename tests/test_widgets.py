@@ -146,6 +146,7 @@ def test_run_uses_the_current_values(sample):
     assert history.training_accuracy[-1] > 0.3  # chance is 0.1
     assert len(history.evaluation_accuracy) == 4
     assert panel.status.startswith("Done: 4 epochs")
+    assert "eta=2, " in panel.status and "hidden=20" in panel.status  # says what it trained
     assert panel.progress.value == 4 and panel.progress.max == 4
     assert panel.error == ""
     assert panel._plot.outputs[0]["data"]["image/png"]  # the curves were drawn
