@@ -22,6 +22,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .costs import COSTS
 from .initializers import INITIALIZERS
+from .names import normalize
 from .schedules import SCHEDULES
 
 DATA_CHOICES = ("sample", "mnist", "fashion")
@@ -51,7 +52,7 @@ def _name(table, what):
     """An argparse type accepting names from ``table`` with '-' or '_' (cross-entropy = cross_entropy)."""
 
     def parse(text):
-        key = text.lower().replace("-", "_")
+        key = normalize(text)
         if key not in table:
             allowed = ", ".join(k.replace("_", "-") for k in sorted(table))
             raise argparse.ArgumentTypeError(f"unknown {what} {text!r}; choose from {allowed}")

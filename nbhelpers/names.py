@@ -4,10 +4,15 @@
 A name matches a table key ignoring case, with '-' or ' ' read as '_' ("Cross-Entropy" finds
 "cross_entropy"), or through a table's aliases; an unknown name raises a ValueError that names the
 parameter and lists every valid key. Used by: ``activations``, ``costs``, ``initializers`` and
-``schedules`` (and so by every notebook that names a cost or an activation).
+``schedules`` (and so by every notebook that names a cost or an activation), and the CLI.
 """
 
 from __future__ import annotations
+
+
+def normalize(name):
+    """The table key that ``name`` spells: lower case, with '-' and ' ' read as '_'."""
+    return str(name).lower().replace("-", "_").replace(" ", "_")
 
 
 def lookup(table, name, parameter, aliases=None, extra=""):
@@ -20,7 +25,7 @@ def lookup(table, name, parameter, aliases=None, extra=""):
         aliases: optional dict of other spellings to canonical names.
         extra: optional words added after the list of names in the error (e.g. "or an object").
     """
-    key = str(name).lower().replace("-", "_").replace(" ", "_")
+    key = normalize(name)
     key = (aliases or {}).get(key, key)
     if key not in table:
         raise ValueError(f"{parameter} must be one of {sorted(table)}{extra}, got {name!r}")
