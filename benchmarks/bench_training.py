@@ -1,27 +1,38 @@
-"""Training speed: examples per second for one epoch, engine against the book's per-example loop.
+"""Training speed and memory: the engine against the book's per-example loop and against PyTorch.
 
     python benchmarks/bench_training.py            (or: make bench)
 
-Two cases on the bundled 4,000-image training sample, each timed as the best of a few runs:
+All cases use the bundled 4,000-image training sample and mini-batches of 10; each time is the best
+of a few runs, and the contenders of a case are measured side by side in the same run.
 
-1. [784, 30, 10], mini-batch 10, quadratic cost, eta 3.0 (the book's chapter-1 run);
-2. [784, 100, 10], mini-batch 10, cross-entropy cost with L2 (lmbda 5), eta 0.5 (chapter 3).
+1. [784, 30, 10], quadratic cost, eta 3.0 (chapter 1): one epoch.
+2. [784, 100, 10], cross-entropy with L2 (lmbda 5), eta 0.5 (chapter 3): one epoch.
+3. The book's chapter-1 command, ``net.SGD(training_data, 1, 10, 3.0, test_data=test_data)`` on the
+   book's lists of (x, y) pairs, for one epoch: the engine's time includes turning the lists into
+   matrices, and both sides evaluate the 500 test images as the book's code does.
+4. The book's first convolutional network (20 5x5 filters, 2x2 max-pooling, 100 sigmoid neurons,
+   softmax over 10) for one epoch, float32, one thread for both the engine and PyTorch, each run in
+   a fresh process so that its peak memory can be read too.
 
-Contenders: the engine in float64 and float32; a plain per-example loop written the way the book's
-chapter-1 code is (one backprop call per example, gradients summed in Python lists); and
-PyTorch on the CPU when it is installed. This is a script that reports figures, not a test.
+Contenders: the engine (``nbhelpers``) in float64 and float32; a plain per-example loop written the
+way the book's chapter-1 code is (one backprop call per example, gradients summed in Python lists);
+and PyTorch on the CPU when it is installed. This is a script that reports figures, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import time
 from functools import partial
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nbhelpers import Network
+from nbhelpers import Network, mnist_loader, network
 from nbhelpers.data import load_mnist
 
 
@@ -49,6 +60,19 @@ class PerExampleNetwork:
         n = len(pairs)
         for k in range(0, n, mini_batch_size):
             self.update_mini_batch(shuffled[k:k + mini_batch_size], eta, lmbda, n)
+
+    def book_command(self, training_data, eta, test_data, rng):
+        """One epoch of the book's SGD(training_data, 1, 10, eta, test_data=test_data)."""
+        self.epoch(training_data, 10, eta, 0.0, rng)
+        return self.evaluate(test_data)
+
+    def feedforward(self, a):
+        for b, w in zip(self.biases, self.weights):
+            a = sigmoid(np.dot(w, a) + b)
+        return a
+
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == y) for x, y in test_data)
 
     def update_mini_batch(self, mini_batch, eta, lmbda, n):
         nabla_b = [np.zeros(b.shape) for b in self.biases]
@@ -132,12 +156,17 @@ def torch_runner(sizes, X, y, cross_entropy, lmbda, eta, mini_batch_size, thread
     return run, f"PyTorch {torch.__version__} CPU ({torch.get_num_threads()} threads)"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="runs per contender (best is kept)")
-    args = parser.parse_args(argv)
+def report(rows):
+    base = rows[0][1]
+    for label, rate in rows:
+        if rate is None:
+            print(f"  {label:<50} not installed")
+        else:
+            print(f"  {label:<50} {rate:>10,.0f} /s   {rate / base:5.1f}x")
+    print()
 
-    data = load_mnist()
+
+def fully_connected(args, data):
     X, y = data.train
     n = X.shape[1]
     pairs = [(X[:, [i]], np.eye(10)[:, [y[i]]]) for i in range(n)]
@@ -145,7 +174,6 @@ def main(argv=None):
         ("[784, 30, 10], mini-batch 10, quadratic", [784, 30, 10], "quadratic", 3.0, 0.0),
         ("[784, 100, 10], mini-batch 10, cross-entropy + L2", [784, 100, 10], "cross_entropy", 0.5, 5.0),
     ]
-    print(f"One epoch over {n} training images; examples per second (best of {args.repeats})\n")
     for title, sizes, cost, eta, lmbda in cases:
         print(title)
         rows = []
@@ -161,8 +189,7 @@ def main(argv=None):
             one_epoch = partial(net.SGD, (Xd, y), 1, 10, eta, lmbda=lmbda, progress=False,
                                 verbose=False, monitor_training_cost=False,
                                 monitor_training_accuracy=False)
-            seconds = best_time(one_epoch, args.repeats)
-            rows.append((f"nbhelpers engine, {np.dtype(dtype).name}", n / seconds))
+            rows.append((f"nbhelpers engine, {np.dtype(dtype).name}", n / best_time(one_epoch, args.repeats)))
         for threads in (None, 1):
             torch_case = torch_runner(sizes, X, y, cost == "cross_entropy", lmbda, eta, 10, threads)
             if torch_case is None:
@@ -170,13 +197,114 @@ def main(argv=None):
                 break
             run, label = torch_case
             rows.append((label, n / best_time(run, args.repeats)))
-        base = rows[0][1]
-        for label, rate in rows:
-            if rate is None:
-                print(f"  {label:<48} not installed")
-            else:
-                print(f"  {label:<48} {rate:>10,.0f} /s   {rate / base:5.1f}x")
-        print()
+        report(rows)
+
+
+def book_command(args):
+    print("The book's chapter-1 command, one epoch, lists of (x, y) pairs, test data evaluated")
+    training_data, _, test_data = mnist_loader.load_data_wrapper()
+    n = len(training_data)
+    reference = PerExampleNetwork([784, 30, 10])
+    rng = np.random.default_rng(0)
+    with threadpool_limits(limits=1, user_api="blas"):
+        loop = best_time(partial(reference.book_command, training_data, 3.0, test_data, rng), args.repeats)
+
+    def engine():
+        net = network.Network([784, 30, 10])
+        net.SGD(training_data, 1, 10, 3.0, test_data=test_data)
+
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):   # the book's "Epoch 0: ..." line
+        seconds = best_time(engine, args.repeats)
+    report([("per-example loop (the book's code)", n / loop),
+            ("nbhelpers network.Network, conversion included", n / seconds)])
+
+
+CONV_WORKER = r"""
+import json, resource, sys, time
+import numpy as np
+kind, repeats = sys.argv[1], int(sys.argv[2])
+from nbhelpers.data import load_mnist
+X, y = load_mnist(dtype=np.float32).train
+n = X.shape[1]
+if kind == "engine":
+    from nbhelpers import Network
+    from nbhelpers.layers import Activation, Conv2D, Dense, Flatten, MaxPool2D
+    net = Network([Conv2D(1, 20, 5, "linear"), MaxPool2D(2), Activation("sigmoid"), Flatten(),
+                   Dense(20 * 12 * 12, 100), Dense(100, 10, "softmax")], cost="log_likelihood",
+                  input_shape=(1, 28, 28), dtype=np.float32)
+    def run():
+        net.SGD((X, y), 1, 10, 0.1, progress=False, verbose=False, monitor_training_cost=False,
+                monitor_training_accuracy=False)
+    label = "nbhelpers engine, float32"
+else:
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 20, 5), torch.nn.MaxPool2d(2), torch.nn.Sigmoid(),
+                                torch.nn.Flatten(), torch.nn.Linear(2880, 100), torch.nn.Sigmoid(),
+                                torch.nn.Linear(100, 10))
+    inputs = torch.from_numpy(np.ascontiguousarray(X.T).reshape(n, 1, 28, 28))
+    targets = torch.from_numpy(y)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    def run():
+        order = torch.randperm(n)
+        for k in range(0, n, 10):
+            batch = order[k:k + 10]
+            loss = torch.nn.functional.cross_entropy(model(inputs[batch]), targets[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    label = f"PyTorch {torch.__version__} CPU (1 thread)"
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+times = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    run()
+    times.append(time.perf_counter() - start)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"label": label, "seconds": min(times), "peak_mb": (after - before) / 1024}))
+"""
+
+
+def conv(args):
+    print("The book's first conv net [conv 20x5x5, max-pool 2x2, 100 sigmoid, softmax 10], one epoch, "
+          "float32, 1 thread")
+    results = []
+    for kind in ("engine", "torch"):
+        done = subprocess.run([sys.executable, "-c", CONV_WORKER, kind, str(args.repeats)],
+                              capture_output=True, text=True,
+                              env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                                       MKL_NUM_THREADS="1"))
+        if done.returncode != 0:
+            if "No module named 'torch'" in done.stderr:
+                print(f"  {'PyTorch CPU':<50} not installed")
+                continue
+            raise RuntimeError(done.stderr)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    for result in results:
+        ratio = f"  {result['seconds'] / results[-1]['seconds']:4.2f}x PyTorch's time" \
+            if len(results) == 2 else ""
+        print(f"  {result['label']:<50} {result['seconds']:6.2f} s/epoch  "
+              f"peak +{result['peak_mb']:.0f} MB{ratio}")
+    print()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per contender (best is kept)")
+    parser.add_argument("--only", choices=("fc", "book", "conv"), help="run one group of cases")
+    args = parser.parse_args(argv)
+    data = load_mnist()
+    print(f"One epoch over {data.train[0].shape[1]} training images (best of {args.repeats})\n")
+    if args.only in (None, "fc"):
+        fully_connected(args, data)
+    if args.only in (None, "book"):
+        book_command(args)
+    if args.only in (None, "conv"):
+        conv(args)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,25 @@
 """nbhelpers: the shared helper package of the NNDL notebook companion.
 
-One network engine (``engine.Network``) with the book's conventions, its costs, activations,
-initialisers and schedules; the book-compatible faces ``network``, ``network2`` and
+One network engine (``engine.Network``) built from layers (``nbhelpers.layers``), trained by a
+small loop (``training``) with optimisers, schedules and callbacks; its costs, activations and
+initialisers; the book-compatible faces ``network``, ``network2``, ``network3`` and
 ``mnist_loader``; data loading; gradient checks; plots; widgets; and a CLI
 (``python -m nbhelpers``). Every notebook imports it.
 """
 
 from .activations import ACTIVATIONS, get_activation
+from .callbacks import StopTraining
 from .costs import COSTS, get_cost
-from .engine import Network, StopTraining, TrainingDiverged
+from .engine import Network
 from .gradcheck import gradcheck
 from .history import History
 from .initializers import INITIALIZERS
+from .optimizers import OPTIMIZERS, get_optimizer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = ["Network", "History", "StopTraining", "TrainingDiverged", "gradcheck", "ACTIVATIONS",
-           "COSTS", "INITIALIZERS", "get_activation", "get_cost", "load_mnist", "one_hot"]
+__all__ = ["Network", "History", "StopTraining", "gradcheck", "ACTIVATIONS", "COSTS", "INITIALIZERS",
+           "OPTIMIZERS", "get_activation", "get_cost", "get_optimizer", "load_mnist", "one_hot"]
 
 
 def __getattr__(name):

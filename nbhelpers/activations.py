@@ -48,7 +48,7 @@ class Sigmoid(Activation):
     def fn(self, z):
         # 0.5 * (1 + tanh(z/2)) equals 1/(1+exp(-z)) but never overflows for large |z|;
         # computed in place in one new array, as training calls it for every layer and mini-batch.
-        if np.ndim(z) == 0:
+        if not isinstance(z, np.ndarray) or z.ndim == 0:
             return 0.5 * (1.0 + np.tanh(0.5 * z))
         s = np.multiply(z, 0.5)
         np.tanh(s, out=s)

@@ -1,12 +1,14 @@
 """The command line: train a network headless, or fetch the full data sets.
 
-    python -m nbhelpers train --sizes 784 30 10 --epochs 30 --mini-batch-size 10 --eta 3.0
-    python -m nbhelpers train --cost cross-entropy --lmbda 5 --eta 0.5 --data mnist --save net.json
-    python -m nbhelpers data download mnist
+    .venv/bin/python -m nbhelpers train --sizes 784 30 10 --epochs 30 --mini-batch-size 10 --eta 3.0
+    .venv/bin/python -m nbhelpers train --cost cross-entropy --lmbda 5 --eta 0.5 --data mnist --save net.json
+    .venv/bin/python -m nbhelpers data download mnist
 
-``train`` prints one line per epoch (cost and accuracy) under a progress bar and ends with the
-test accuracy. Every argument is checked up front; a bad one stops the program with a message that
-names it, says what is allowed and what was given, and exit status 2.
+``train`` prints one line per epoch (cost and accuracy, epochs counted from 0 as in the book) under
+a progress bar and ends with the test accuracy. Every argument is checked before any work is done
+(including that ``--save`` can be written, and that the network fits in memory); a bad one stops
+the program with a message that names it, says what is allowed and what was given, and exit
+status 2.
 
 Used by: the README and notebook 00 (start here); not needed inside the notebooks.
 """
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +27,8 @@ from .activations import ACTIVATIONS
 from .costs import COSTS
 from .initializers import INITIALIZERS
 from .names import normalize
+from .optimizers import OPTIMIZERS
+from .regularization import REGULARIZATIONS
 from .schedules import SCHEDULES
 
 DATA_CHOICES = ("sample", "mnist", "fashion")
@@ -79,8 +85,11 @@ def build_parser():
                        help="learning rate, > 0 (default: 3.0)")
     train.add_argument("--lmbda", type=_number(float, 0), default=0.0,
                        help="regularisation strength, >= 0 (default: 0)")
-    train.add_argument("--regularization", type=_name({"l2": 0, "l1": 0}, "regularization"),
+    train.add_argument("--regularization", type=_name(REGULARIZATIONS, "regularization"),
                        default="l2", help="l2 (default) or l1")
+    train.add_argument("--optimizer", type=_name(OPTIMIZERS, "optimizer"), default="sgd",
+                       help="sgd (default, the book's rule), momentum, nesterov, adagrad, rmsprop "
+                            "or adam (each with its usual settings; eta is --eta)")
     train.add_argument("--cost", type=_name(COSTS, "cost"), default="quadratic",
                        help="quadratic (default), cross-entropy or log-likelihood")
     train.add_argument("--activation", type=_name(ACTIVATIONS, "activation"), default="sigmoid",
@@ -118,8 +127,8 @@ def _train(args):
     from .engine import Network
 
     parser = args.subparser
-    if args.save and not args.save.lower().endswith((".json", ".npz")):
-        parser.error(f"argument --save: the file name must end in .json or .npz, got {args.save!r}")
+    if args.save:
+        _check_save_path(parser, args.save)
     if len(args.sizes) < 2:
         parser.error(f"argument --sizes: give at least two layers (input and output), got {args.sizes}")
     if args.sizes[0] != 784 or args.sizes[-1] != 10:
@@ -128,8 +137,9 @@ def _train(args):
     try:
         net = Network(args.sizes, cost=args.cost, activation=args.activation, init=args.init,
                       seed=args.seed, dtype=np.float32 if args.float32 else np.float64)
-    except ValueError as err:
-        parser.error(str(err))
+    except ValueError as err:   # e.g. "sizes: ... needs 15 GB of memory ..."
+        text = str(err)
+        parser.error(f"argument --{text}" if text.startswith("sizes") else text)
     dtype = np.float32 if args.float32 else np.float64
     data = load_mnist(args.data, dtype=dtype, progress=not args.no_progress)
     if not args.quiet:
@@ -137,7 +147,7 @@ def _train(args):
               f"{data.validation[0].shape[1]} validation, {data.test[0].shape[1]} test images")
     history = net.SGD(data.train, args.epochs, args.mini_batch_size, args.eta, lmbda=args.lmbda,
                       evaluation_data=data.validation, regularization=args.regularization,
-                      dropout=args.dropout, schedule=args.schedule,
+                      dropout=args.dropout, schedule=args.schedule, optimizer=args.optimizer,
                       early_stopping=args.early_stopping, progress=not args.no_progress,
                       verbose=not args.quiet)
     test_accuracy = net.accuracy(data.test)
@@ -147,6 +157,21 @@ def _train(args):
         net.save(args.save)
         print(f"Saved the network to {args.save}")
     return 1 if history.stopped == "diverged" else 0
+
+
+def _check_save_path(parser, save):
+    """Refuse a --save path that could not be written, before minutes of training."""
+    path = Path(save)
+    if path.suffix.lower() not in (".json", ".npz"):
+        parser.error(f"argument --save: the file name must end in .json or .npz, got {save!r}")
+    folder = path.parent
+    if not folder.is_dir():
+        parser.error(f"argument --save: the folder {str(folder)!r} does not exist (create it first), "
+                     f"got {save!r}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        parser.error(f"argument --save: {save!r} cannot be written (permission denied)")
+    if path.is_dir():
+        parser.error(f"argument --save: {save!r} is a folder, not a file name")
 
 
 def main(argv=None):

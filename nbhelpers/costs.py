@@ -35,6 +35,8 @@ class Cost:
     name = "cost"
     #: output activations this cost makes sense with (None: any)
     output_activations = None
+    #: why only those, for the error message
+    needs = ""
 
     def fn(self, a, y):
         raise NotImplementedError
@@ -51,7 +53,7 @@ class Cost:
         if allowed is not None and activation.name not in allowed:
             raise ValueError(
                 f"output_activation {activation.name!r} cannot be used with the {self.name} cost, "
-                f"which needs outputs in (0, 1); allowed: {sorted(allowed)}"
+                f"which {self.needs}; allowed: {sorted(allowed)}"
             )
 
     def __repr__(self):
@@ -87,6 +89,7 @@ class CrossEntropyCost(Cost):
 
     name = "cross_entropy"
     output_activations = ("sigmoid", "softmax")
+    needs = "takes ln(a) and ln(1 - a), so needs outputs in (0, 1)"
 
     @staticmethod
     def fn(a, y):
@@ -111,7 +114,10 @@ class LogLikelihoodCost(Cost):
     r"""$C_x = -\sum_j y_j \ln a_j$, i.e. $-\ln a_y$ for a one-hot $y$; with softmax $\delta^L = a - y$."""
 
     name = "log_likelihood"
-    output_activations = ("softmax", "sigmoid")
+    # with sigmoid outputs, -ln a_y rewards raising a_y and never penalises the other outputs, so a
+    # network trained that way can end up saying "yes" to every class: refused, not silently allowed
+    output_activations = ("softmax",)
+    needs = "treats the outputs as probabilities that sum to 1, as softmax makes them"
 
     @staticmethod
     def fn(a, y):

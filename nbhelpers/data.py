@@ -110,6 +110,25 @@ CHECKSUMS = {
     },
 }
 
+#: The size in bytes of each published file: a download is refused as soon as it exceeds it.
+SIZES = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": 9912422,
+        "train-labels-idx1-ubyte.gz": 28881,
+        "t10k-images-idx3-ubyte.gz": 1648877,
+        "t10k-labels-idx1-ubyte.gz": 4542,
+    },
+    "fashion": {
+        "train-images-idx3-ubyte.gz": 26421880,
+        "train-labels-idx1-ubyte.gz": 29515,
+        "t10k-images-idx3-ubyte.gz": 4422102,
+        "t10k-labels-idx1-ubyte.gz": 5148,
+    },
+}
+
+#: SHA-256 of the bundled sample (also stated in data/README.md; a test keeps the two in step).
+SAMPLE_SHA256 = "e0dab7422d3eb4933ad5a81fd4d03cbd34a7c8f4018efa27dde9b2e258fb3cd3"
+
 #: Folders where an operating-system package may already provide the files.
 SYSTEM_DIRS = {
     "mnist": [],
@@ -242,6 +261,7 @@ def download_dataset(name: str, *, progress: bool = True) -> Path:
             _mirror_urls(name, filename),
             folder / filename,
             progress=progress,
+            max_bytes=SIZES[name][filename],
             **_checksum_kwargs(CHECKSUMS[name][filename]),
         )
     return folder
@@ -316,6 +336,11 @@ def _load_sample(dtype: np.dtype) -> Dataset:
         raise FileNotFoundError(
             f"the bundled sample {path} is missing; restore it with `git checkout data/` "
             "or regenerate it with `python data/convert_sample.py`"
+        )
+    if file_digest(path) != SAMPLE_SHA256:
+        raise ValueError(
+            f"the bundled sample {path} is damaged (its SHA-256 is not {SAMPLE_SHA256}); restore it "
+            "with `git checkout data/` or regenerate it with `python data/convert_sample.py`"
         )
     with np.load(path, allow_pickle=False) as npz:
         splits = {

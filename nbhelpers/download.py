@@ -5,7 +5,10 @@ Used by ``nbhelpers.data`` when a notebook asks for the full MNIST or Fashion-MN
 Only the standard library (urllib) is used for the transfer; tqdm draws the progress bar.
 
 Guarantees: the destination either keeps what it held before or receives a complete file whose
-checksum matched; temporary files are removed on every failure.
+checksum matched; temporary files are removed on every failure. A transfer is bounded in size (at
+most ``max_bytes``: the data sets pin each file's size, so an endless body cannot fill the disk) and
+in time (a ``timeout`` for each network wait and an overall ``deadline``, so a server that sends one
+byte a second cannot hold the download for ever).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import re
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from tqdm.auto import tqdm
+
+from .validate import positive, whole
 
 __all__ = ["DownloadError", "download_file", "file_digest", "verify_file"]
 
@@ -94,29 +100,41 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _fetch(url: str, tmp: Path, algorithm: str, timeout: float, progress: bool, label: str) -> str:
+def _fetch(url: str, tmp: Path, algorithm: str, timeout: float, progress: bool, label: str,
+           max_bytes: Optional[int], deadline: float) -> str:
     """Stream ``url`` into the open-able file ``tmp``; return the hex digest of what arrived.
 
     Raises ``OSError``/``http.client.HTTPException`` on transfer problems and ``ValueError``
-    if fewer (or more) bytes arrive than the server announced in Content-Length.
+    if fewer (or more) bytes arrive than the server announced in Content-Length, if more than
+    ``max_bytes`` arrive, or if the transfer is still going after ``deadline`` seconds.
     """
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     digest = hashlib.new(algorithm)
     received = 0
+    stop_at = time.monotonic() + deadline
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         length_header = response.headers.get("Content-Length")
         total = int(length_header) if length_header and length_header.isdigit() else None
+        if total is not None and max_bytes is not None and total > max_bytes:
+            raise ValueError(f"the server announced {total} bytes, more than this file's known size "
+                             f"of {max_bytes} bytes (refused)")
         with open(tmp, "wb") as out, tqdm(
             total=total, unit="B", unit_scale=True, unit_divisor=1024,
             desc=label, disable=not progress, leave=False,
         ) as bar:
             while True:
-                block = response.read(CHUNK_SIZE)
+                block = response.read1(CHUNK_SIZE)  # returns what has arrived, without waiting to fill
                 if not block:
                     break
+                received += len(block)
+                if max_bytes is not None and received > max_bytes:
+                    raise ValueError(f"more than this file's known size of {max_bytes} bytes arrived "
+                                     "(refused)")
+                if time.monotonic() > stop_at:
+                    raise ValueError(f"still downloading after the deadline of {deadline:g} s "
+                                     f"({received} bytes received; too slow)")
                 out.write(block)
                 digest.update(block)
-                received += len(block)
                 bar.update(len(block))
     if total is not None and received != total:
         raise ValueError(
@@ -133,6 +151,8 @@ def download_file(
     md5: Optional[str] = None,
     progress: bool = True,
     timeout: float = 10,
+    max_bytes: Optional[int] = None,
+    deadline: float = 600,
 ) -> Path:
     """Download one file to ``dest``, trying each mirror in ``urls`` in order; return ``dest``.
 
@@ -141,7 +161,8 @@ def download_file(
     checksum. If ``dest`` already holds a file with that checksum nothing is downloaded; a file
     with any other checksum is replaced. Each transfer streams into a temporary file next to
     ``dest`` (with a progress bar unless ``progress=False``), is verified, and only then moved
-    to ``dest`` with ``os.replace``. ``timeout`` (seconds) applies to connecting and to each read.
+    to ``dest`` with ``os.replace``. ``timeout`` (seconds) applies to connecting and to each read;
+    ``deadline`` (seconds) to each whole transfer; ``max_bytes`` caps the size of what is accepted.
 
     Raises ``DownloadError`` if no mirror delivers a verified file; its message lists every
     address tried with its failure and explains how to proceed offline. Nothing partial is
@@ -149,8 +170,10 @@ def download_file(
     """
     algorithm, expected = _expected_digest(sha256, md5)
     url_list = _check_urls(urls)
-    if not timeout or timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    timeout = positive(timeout, "timeout")
+    deadline = positive(deadline, "deadline")
+    if max_bytes is not None:
+        max_bytes = whole(max_bytes, "max_bytes", minimum=1)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
 
@@ -170,7 +193,7 @@ def download_file(
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            actual = _fetch(url, tmp, algorithm, timeout, progress, dest.name)
+            actual = _fetch(url, tmp, algorithm, timeout, progress, dest.name, max_bytes, deadline)
             if actual != expected:
                 failures.append(
                     f"{url}: checksum mismatch ({algorithm} {actual}, expected {expected})"

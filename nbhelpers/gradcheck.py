@@ -7,7 +7,14 @@ right (in float64 with eps = 1e-5) and of order 1 when it is wrong. (Entry by en
 that is itself tiny, say 1e-8, can show a large relative error from rounding alone; the norm does
 not have that problem.)
 
-Used by: the tests, and the notebooks on backpropagation (04), cross-entropy and softmax (05).
+- ``gradcheck(net, x, y)`` checks every parameter of a whole network (any layers), in training
+  mode with its randomness frozen (dropout keeps one mask, batch normalisation its statistics).
+- ``check_layer(layer, x)`` checks one layer's backward pass on its own: for a random weighting g of
+  its outputs, C = sum(g * layer.forward(x)), so dC/d(output) = g, and both the gradient it passes
+  back (dC/dx) and its parameter gradients are compared with finite differences.
+
+Used by: the tests, the assignments' feedback, and the notebooks on backpropagation (04),
+cross-entropy and softmax (05), and the layers of chapter 6 and beyond (10, 11).
 """
 
 from __future__ import annotations
@@ -19,13 +26,14 @@ import numpy as np
 
 @dataclass
 class GradCheckReport:
-    """The outcome of ``gradcheck``.
+    """The outcome of ``gradcheck`` or ``check_layer``.
 
     Attributes:
-        max_relative_error: the worst relative error over all checked parameters.
-        layers: one dict per weight layer (``layers[0]`` is the book's l = 2) with the relative
-            errors of its ``"weights"`` and ``"biases"``.
-        checked: how many parameters were compared.
+        max_relative_error: the worst relative error over all checked arrays.
+        layers: one dict per checked layer: ``{"layer": name, <array name>: relative error, ...}``;
+            for a network of Dense layers the names follow the book (layer 2 is the first layer
+            with weights, since the input layer is layer 1).
+        checked: how many numbers were compared.
     """
 
     max_relative_error: float
@@ -36,12 +44,16 @@ class GradCheckReport:
         """True when every relative error is at most ``tolerance``."""
         return self.max_relative_error <= tolerance
 
+    def worst(self):
+        """``(layer name, array name, relative error)`` of the worst array."""
+        return max(((row["layer"], key, value) for row in self.layers for key, value in row.items()
+                    if key != "layer"), key=lambda item: item[2])
+
     def __str__(self):
-        lines = [f"checked {self.checked} parameters; worst relative error "
-                 f"{self.max_relative_error:.2e}"]
-        for l, row in enumerate(self.layers):
-            # numbered as in the book: w^l and b^l feed layer l, and the input layer is layer 1
-            lines.append(f"  layer {l + 2}: w {row['weights']:.2e}, b {row['biases']:.2e}")
+        lines = [f"checked {self.checked} numbers; worst relative error {self.max_relative_error:.2e}"]
+        for row in self.layers:
+            errors = ", ".join(f"{key} {value:.2e}" for key, value in row.items() if key != "layer")
+            lines.append(f"  {row['layer']}: {errors}")
         return "\n".join(lines)
 
 
@@ -75,40 +87,104 @@ def numerical_gradient(f, params, eps=1e-5, indices=None):
     return grad
 
 
+def _sample(array, max_count, rng):
+    if max_count is None or array.size <= max_count:
+        return None
+    flat = rng.choice(array.size, size=max_count, replace=False)
+    return [np.unravel_index(i, array.shape) for i in flat]
+
+
+def _compare(f, arrays, eps, max_count, rng):
+    """Relative error of each (name, array, analytic gradient) against finite differences of f."""
+    row, worst, checked = {}, 0.0, 0
+    for name, array, analytic in arrays:
+        numeric = numerical_gradient(f, array, eps, _sample(array, max_count, rng))
+        mask = ~np.isnan(numeric)
+        error = norm_relative_error(analytic[mask], numeric[mask]) if mask.any() else 0.0
+        row[name] = error
+        worst = max(worst, error)
+        checked += int(mask.sum())
+    return row, worst, checked
+
+
+def _layer_names(net):
+    weighted = [layer for layer in net.layers if layer.params]
+    book = net.sizes is not None
+    names = {}
+    for position, layer in enumerate(weighted):
+        index = net.layers.index(layer)
+        names[id(layer)] = f"layer {position + 2}" if book else f"layers[{index}] {type(layer).__name__}"
+    return weighted, names
+
+
 def gradcheck(net, x, y, eps=1e-5, max_per_layer=None, rng=None):
-    """Compare ``net.backprop_batch(x, y)`` with central differences of the mean cost.
+    """Compare the network's backpropagated gradient with central differences of the mean cost.
 
     Args:
         net: an ``nbhelpers.engine.Network`` (float64 recommended).
         x: (n_in, m) inputs; y: (n_out, m) targets.
         eps: the finite-difference step.
-        max_per_layer: check at most this many randomly chosen weights per layer (all if None).
-        rng: generator choosing those weights (default seed 0).
+        max_per_layer: check at most this many randomly chosen entries of each array (all if None).
+        rng: generator choosing those entries and any dropout mask (default seed 0).
     Returns:
-        a ``GradCheckReport``.
+        a ``GradCheckReport`` with one row per layer that has parameters: for a network of Dense
+        layers the keys are ``"weights"`` and ``"biases"``; otherwise the parameter names.
     """
-    x = np.asarray(x, dtype=net.dtype)
-    y = np.asarray(y, dtype=net.dtype)
-    nabla_b, nabla_w = net.backprop_batch(x, y)
     rng = rng or np.random.default_rng(0)
+    x = net._check_input(x, "x")
+    y = np.asarray(y, dtype=net.dtype)
+    weighted, names = _layer_names(net)
+    with net.frozen():
+        net.bind_rng(rng)
+        net.gradient(x, y, training=True)
+        analytic = {(id(layer), name): getattr(layer, "nabla_" + name).copy()
+                    for layer in weighted for name in layer.params}
 
-    def cost():
-        return net.cost.fn(net.feedforward(x), y)
+        def cost():
+            return net.cost.fn(net.forward(x, training=True), y)
 
-    worst, layers, checked = 0.0, [], 0
-    for l in range(len(net.weights)):
-        row = {}
-        for kind, params, grads in (("weights", net.weights[l], nabla_w[l]),
-                                    ("biases", net.biases[l], nabla_b[l])):
-            indices = None
-            if max_per_layer is not None and params.size > max_per_layer:
-                flat = rng.choice(params.size, size=max_per_layer, replace=False)
-                indices = [np.unravel_index(i, params.shape) for i in flat]
-            numeric = numerical_gradient(cost, params, eps, indices)
-            mask = ~np.isnan(numeric)
-            err = norm_relative_error(grads[mask], numeric[mask]) if mask.any() else 0.0
-            row[kind] = err
-            worst = max(worst, err)
-            checked += int(mask.sum())
-        layers.append(row)
-    return GradCheckReport(max_relative_error=worst, layers=layers, checked=checked)
+        rows, worst, checked = [], 0.0, 0
+        for layer in weighted:
+            label = {"w": "weights", "b": "biases"} if net.sizes is not None else {}
+            arrays = [(label.get(name, name), getattr(layer, name), analytic[(id(layer), name)])
+                      for name in layer.params]
+            row, layer_worst, count = _compare(cost, arrays, eps, max_per_layer, rng)
+            rows.append({"layer": names[id(layer)], **row})
+            worst, checked = max(worst, layer_worst), checked + count
+    return GradCheckReport(max_relative_error=worst, layers=rows, checked=checked)
+
+
+def check_layer(layer, x, eps=1e-5, max_count=None, rng=None, training=True):
+    """Check one layer's backward pass (dC/dx and every parameter gradient) by finite differences.
+
+    Args:
+        layer: a layer from ``nbhelpers.layers`` (float64 recommended).
+        x: an input batch of the layer's shape, example axis last.
+        training: the mode to check (dropout is frozen to one mask).
+    Returns:
+        a ``GradCheckReport`` with one row: ``"input"`` and each parameter's relative error.
+    """
+    rng = rng or np.random.default_rng(0)
+    x = np.array(x, dtype=float)
+    if getattr(layer, "random", False):
+        layer.rng = rng
+    frozen = hasattr(layer, "frozen")
+    if frozen:
+        layer.frozen = True
+    try:
+        out = layer.forward(x, training)
+        g = rng.standard_normal(out.shape)
+        grad_x = layer.backward(g, input_grad=True)
+        arrays = [("input", x, grad_x)] + [(name, getattr(layer, name),
+                                            getattr(layer, "nabla_" + name).copy())
+                                           for name in layer.params]
+
+        def cost():
+            return float(np.sum(g * layer.forward(x, training)))
+
+        row, worst, checked = _compare(cost, arrays, eps, max_count, rng)
+    finally:
+        if frozen:
+            layer.frozen = False
+    return GradCheckReport(max_relative_error=worst,
+                           layers=[{"layer": type(layer).__name__, **row}], checked=checked)

@@ -1,6 +1,6 @@
 """The per-epoch record of a training run, which plots and widgets read.
 
-Used by: the engine (``nbhelpers.engine``), ``nbhelpers.plots``, ``nbhelpers.widgets`` and every
+Used by: the training loop and its callbacks, ``nbhelpers.plots``, ``nbhelpers.widgets`` and every
 notebook that trains a network.
 """
 
@@ -13,16 +13,19 @@ from dataclasses import asdict, dataclass, field
 class History:
     """What happened in each epoch of ``Network.SGD``.
 
-    Every list has one entry per completed epoch, except that a quantity which was not monitored
-    stays an empty list (as in the book's ``network2``). Accuracies are fractions in [0, 1];
-    costs include the regularisation term, as the book's ``total_cost`` does.
+    Every per-epoch list has one entry per completed epoch, except that a quantity which was not
+    monitored stays an empty list (as in the book's ``network2``). Accuracies are fractions in
+    [0, 1]; costs include the regularisation term, as the book's ``total_cost`` does.
 
     Attributes:
-        epoch: epoch numbers, counting from 0.
+        epoch: epoch numbers, counting from 0 as the book does ("Epoch 0").
         eta: the learning rate used in each epoch (schedules change it).
         training_cost, training_accuracy, evaluation_cost, evaluation_accuracy: monitored values.
         seconds: wall-clock time of each epoch's training (not counting monitoring).
         batch_cost: the cost of every mini-batch, in order, if ``monitor_batch_cost`` was on.
+        gradient_norms: with ``monitor_gradients="epoch"``, the length of dC/db for each layer
+            (input side first), before training and then after every epoch.
+        batch_gradient_norms: with ``monitor_gradients="batch"``, the same for every mini-batch.
         stopped: why training ended early (``"early_stopping"``, ``"schedule"``, ``"diverged"``,
             ``"interrupted"``, ``"requested"``) or ``None`` if it ran every epoch.
         best_epoch: the epoch with the best monitored accuracy (``None`` if none was monitored).
@@ -37,6 +40,8 @@ class History:
     evaluation_accuracy: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
     batch_cost: list = field(default_factory=list)
+    gradient_norms: list = field(default_factory=list)
+    batch_gradient_norms: list = field(default_factory=list)
     stopped: str | None = None
     best_epoch: int | None = None
     message: str = ""
@@ -52,6 +57,19 @@ class History:
         """A plain dict of lists (JSON-friendly)."""
         return asdict(self)
 
+    def describe(self, i=-1):
+        """One epoch as a line, e.g. "Epoch 0: training cost 0.4172, ..." (numbered as in the book)."""
+        parts = []
+        for key, label in (("training_cost", "training cost"),
+                           ("training_accuracy", "training accuracy"),
+                           ("evaluation_cost", "evaluation cost"),
+                           ("evaluation_accuracy", "evaluation accuracy")):
+            values = getattr(self, key)
+            if values:
+                value = values[i]
+                parts.append(f"{label} {value:.2%}" if key.endswith("accuracy") else f"{label} {value:.4f}")
+        return f"Epoch {self.epoch[i]}: " + (", ".join(parts) or "complete")
+
     def __repr__(self):
         return f"<History: {self.summary()}>"
 
@@ -63,7 +81,7 @@ class History:
         if self.evaluation_accuracy:
             parts.append(f"evaluation accuracy {self.evaluation_accuracy[-1]:.2%}")
             best = max(self.evaluation_accuracy)
-            parts.append(f"best {best:.2%} at epoch {self.evaluation_accuracy.index(best)}")
+            parts.append(f"best {best:.2%} at epoch {self.epoch[self.evaluation_accuracy.index(best)]}")
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
         return ", ".join(parts)

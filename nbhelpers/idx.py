@@ -11,6 +11,7 @@ Files may be gzip-compressed; :func:`read_idx` recognises that from the content.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -90,7 +91,7 @@ def read_idx(source: Source) -> np.ndarray:
         )
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_TYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize   # Python integers: no overflow, however absurd
     actual = len(data) - header_size
     if actual < expected:
         raise ValueError(

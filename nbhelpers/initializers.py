@@ -1,7 +1,7 @@
-"""Weight initialisers, looked up by name: each returns fresh ``(weights, biases)`` for a list of sizes.
+"""Weight initialisers, looked up by name: how a network's weights and biases start.
 
-Shapes: for ``sizes = [n_0, n_1, ..., n_L]``, ``weights[l]`` is (n_{l+1}, n_l) and ``biases[l]`` is
-(n_{l+1}, 1), so that layer l computes ``z = w @ a + b``.
+Each initialiser draws a layer's weights from its shape and its fan-in n_in (the inputs each neuron
+sees: n_in for a dense layer, C*kh*kw for a convolutional filter) and fan-out n_out:
 
 - ``"large"``: the chapter-1 choice, every weight and bias from N(0, 1).
 - ``"default"``: the chapter-3 choice, weights from N(0, 1/n_in) (standard deviation 1/sqrt(n_in)),
@@ -10,6 +10,11 @@ Shapes: for ``sizes = [n_0, n_1, ..., n_L]``, ``weights[l]`` is (n_{l+1}, n_l) a
   Variance 2/(n_in + n_out) keeps both the forward signal and the backward gradient steady.
 - ``"he"`` (He et al. 2015): weights from N(0, 2/n_in), biases 0; the factor 2 makes up for ReLU
   zeroing half of its inputs.
+
+A network draws every layer's weights first, then every layer's biases, as the book's code does.
+An initialiser can also be called on a list of sizes, ``default([784, 30, 10], rng)``, which
+returns the book's ``(weights, biases)`` lists with ``weights[l]`` (n_{l+1}, n_l) and ``biases[l]``
+(n_{l+1}, 1).
 
 Used by: the engine (``nbhelpers.engine``) and the notebook on initialisation (07).
 """
@@ -21,51 +26,79 @@ import numpy as np
 from .names import lookup
 
 
-def _layers(sizes):
-    return list(zip(sizes[:-1], sizes[1:]))
+class Initializer:
+    """Base class: ``weights(shape, fan_in, fan_out, rng)`` and ``biases(shape, rng)``."""
+
+    name = "initializer"
+
+    def weights(self, shape, fan_in, fan_out, rng):
+        raise NotImplementedError
+
+    def biases(self, shape, rng):
+        return np.zeros(shape)
+
+    def __call__(self, sizes, rng, dtype=np.float64):
+        """The book's lists for a fully connected network of ``sizes``: ``(weights, biases)``."""
+        layers = list(zip(sizes[:-1], sizes[1:]))
+        weights = [self.weights((n_out, n_in), n_in, n_out, rng).astype(dtype) for n_in, n_out in layers]
+        biases = [self.biases((n_out, 1), rng).astype(dtype) for _, n_out in layers]
+        return weights, biases
+
+    def __repr__(self):
+        return f"<initializer {self.name!r}>"
 
 
-def large(sizes, rng, dtype=np.float64):
+class Large(Initializer):
     """Chapter 1: weights and biases all N(0, 1)."""
-    weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in _layers(sizes)]
-    biases = [rng.standard_normal((n_out, 1)) for _, n_out in _layers(sizes)]
-    return _cast(weights, biases, dtype)
+
+    name = "large"
+
+    def weights(self, shape, fan_in, fan_out, rng):
+        return rng.standard_normal(shape)
+
+    def biases(self, shape, rng):
+        return rng.standard_normal(shape)
 
 
-def default(sizes, rng, dtype=np.float64):
+class Default(Initializer):
     """Chapter 3: weights N(0, 1/n_in), biases N(0, 1)."""
-    weights = [rng.standard_normal((n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in _layers(sizes)]
-    biases = [rng.standard_normal((n_out, 1)) for _, n_out in _layers(sizes)]
-    return _cast(weights, biases, dtype)
+
+    name = "default"
+
+    def weights(self, shape, fan_in, fan_out, rng):
+        return rng.standard_normal(shape) / np.sqrt(fan_in)
+
+    def biases(self, shape, rng):
+        return rng.standard_normal(shape)
 
 
-def xavier(sizes, rng, dtype=np.float64):
+class Xavier(Initializer):
     """Glorot uniform: weights U(-r, r) with r = sqrt(6 / (n_in + n_out)), biases 0."""
-    weights = []
-    for n_in, n_out in _layers(sizes):
-        r = np.sqrt(6.0 / (n_in + n_out))
-        weights.append(rng.uniform(-r, r, size=(n_out, n_in)))
-    biases = [np.zeros((n_out, 1)) for _, n_out in _layers(sizes)]
-    return _cast(weights, biases, dtype)
+
+    name = "xavier"
+
+    def weights(self, shape, fan_in, fan_out, rng):
+        r = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-r, r, size=shape)
 
 
-def he(sizes, rng, dtype=np.float64):
+class He(Initializer):
     """He normal: weights N(0, 2/n_in), biases 0."""
-    weights = [rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in) for n_in, n_out in _layers(sizes)]
-    biases = [np.zeros((n_out, 1)) for _, n_out in _layers(sizes)]
-    return _cast(weights, biases, dtype)
+
+    name = "he"
+
+    def weights(self, shape, fan_in, fan_out, rng):
+        return rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
 
 
-def _cast(weights, biases, dtype):
-    return [w.astype(dtype) for w in weights], [b.astype(dtype) for b in biases]
+INITIALIZERS = {cls.name: cls for cls in (Large, Default, Xavier, He)}
 
-
-INITIALIZERS = {"large": large, "default": default, "xavier": xavier, "he": he}
+large, default, xavier, he = Large(), Default(), Xavier(), He()
 
 
 def get_initializer(name):
-    """The initialiser called ``name`` (a key of ``INITIALIZERS``), or ``name`` if it is callable."""
-    if callable(name):
+    """The initialiser called ``name`` (a key of ``INITIALIZERS``), or ``name`` if it is one."""
+    if isinstance(name, Initializer):
         return name
     return lookup(INITIALIZERS, name, "init",
-                  aliases={"glorot": "xavier", "scaled": "default", "normal": "large"})
+                  aliases={"glorot": "xavier", "scaled": "default", "normal": "large"})()

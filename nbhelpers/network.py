@@ -8,17 +8,21 @@ A reader can paste the book's chapter-1 commands and they run under Python 3::
     net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
 
 As in the book: weights and biases start N(0, 1), the cost is quadratic, every neuron is a sigmoid,
-and each epoch prints "Epoch j: correct / total". Unlike the book, a mini-batch is one matrix
-product, runs repeat exactly (``seed=0`` by default) and ``SGD`` returns the per-epoch
-``History``. All the work is done by :class:`nbhelpers.engine.Network`.
+each epoch prints "Epoch j: correct / total", and ``update_mini_batch(mini_batch, eta)`` takes a
+list of ``(x, y)`` pairs. Data may be lists or one-shot iterators (Python 3's ``zip``). Unlike the
+book, a mini-batch is one matrix product, runs repeat exactly (``seed=0`` by default) and ``SGD``
+returns the per-epoch ``History``. All the work is done by :class:`nbhelpers.engine.Network`.
 
-Used by: the notebooks 00 (start here) and 03 (the MNIST network).
+Used by: the notebooks 00 (start here) and 03 (the MNIST network), and the benchmark.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import engine
 from .activations import sigmoid, sigmoid_prime
+from .examples import as_list
 
 __all__ = ["Network", "sigmoid", "sigmoid_prime"]
 
@@ -33,26 +37,39 @@ class Network(engine.Network):
     def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None, **options):
         """Train as the book does, printing "Epoch j: correct / total" (or "Epoch j complete").
 
-        ``training_data`` is a list of ``(x, y)`` pairs (or ``(X, y)`` arrays); ``test_data``, if
-        given, is evaluated after each epoch. Extra keyword options go to the engine's ``SGD``.
-        Returns the ``History``.
+        ``training_data`` is a list (or iterator) of ``(x, y)`` pairs, or ``(X, y)`` arrays;
+        ``test_data``, if given, is evaluated after each epoch. Extra keyword options go to the
+        engine's ``SGD``. Returns the ``History``.
         """
-        n_test = None if test_data is None else len(self.prepare(test_data, "test_data")[2])
+        if test_data is not None:   # turned into matrices once, here
+            X, _, labels = self.prepare(as_list(test_data), "test_data")
+            test_data, n_test = (X, labels), X.shape[1]
+        else:
+            n_test = None
 
         def report(net, history):
             j = history.epoch[-1]
             if n_test is None:
                 print(f"Epoch {j} complete")
             else:
-                correct = round(history.evaluation_accuracy[-1] * n_test)
-                print(f"Epoch {j}: {correct} / {n_test}")
+                print(f"Epoch {j}: {round(history.evaluation_accuracy[-1] * n_test)} / {n_test}")
 
         settings = dict(monitor_training_cost=False, monitor_training_accuracy=False,
                         monitor_evaluation_cost=False, monitor_evaluation_accuracy=n_test is not None,
                         progress=False, verbose=False, callback=report)
         settings.update(options)
-        return super().SGD(training_data, epochs, mini_batch_size, eta, evaluation_data=test_data,
-                           **settings)
+        return super().SGD(as_list(training_data), epochs, mini_batch_size, eta,
+                           evaluation_data=test_data, **settings)
+
+    def update_mini_batch(self, mini_batch, eta, *args, **options):
+        """One step of gradient descent on ``mini_batch``, a list of ``(x, y)`` pairs (the book's form).
+
+        ``update_mini_batch(x, y, eta, ...)`` with matrices works too, as in the engine.
+        """
+        if isinstance(mini_batch, np.ndarray):
+            return super().update_mini_batch(mini_batch, eta, *args, **options)
+        X, Y, _ = self.prepare(as_list(mini_batch), "mini_batch")
+        return super().update_mini_batch(X, Y, eta)
 
     def cost_derivative(self, output_activations, y):
         """dC_x/da for the quadratic cost: (a - y), shape (n_out, m)."""

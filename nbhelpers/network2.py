@@ -11,8 +11,11 @@ The book's chapter-3 commands run under Python 3 with only the import changed::
 
 As in the book, ``SGD`` prints what it monitors and returns the four lists
 ``(evaluation_cost, evaluation_accuracy, training_cost, training_accuracy)`` with accuracies as counts
-of correct answers; the L2 term is (lmbda / 2n) sum w^2 with n the training-set size; and
-``early_stopping_n`` stops after that many epochs without improvement. The full per-epoch record is
+of correct answers; the L2 term is (lmbda / 2n) sum w^2 with n the training-set size;
+``early_stopping_n`` stops after that many epochs without improvement;
+``update_mini_batch(mini_batch, eta, lmbda, n)`` takes a list of ``(x, y)`` pairs; ``save`` and
+``load`` round-trip (``load`` gives back a ``network2.Network``, and also reads the JSON files the
+book's own ``save`` writes). Data may be lists or one-shot iterators. The full per-epoch record is
 kept in ``net.history``. All the work is done by :class:`nbhelpers.engine.Network`.
 
 Used by: the notebooks 05 (cross-entropy), 06 (overfitting) and 07 (initialisation).
@@ -25,7 +28,7 @@ import numpy as np
 from . import engine
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
-from .serialize import load_network
+from .examples import as_list
 
 __all__ = ["Network", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "load",
            "vectorized_result", "sigmoid", "sigmoid_prime"]
@@ -34,9 +37,11 @@ __all__ = ["Network", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", 
 class Network(engine.Network):
     """The chapter-3 network: ``Network(sizes, cost=CrossEntropyCost)`` with N(0, 1/n_in) weights."""
 
+    #: the ``History`` of the last ``SGD`` call
+    history = None
+
     def __init__(self, sizes, cost=CrossEntropyCost, seed=0, rng=None, **options):
         super().__init__(sizes, cost=cost, init="default", seed=seed, rng=rng, **options)
-        self.history = None
 
     def default_weight_initializer(self):
         """Weights N(0, 1/n_in), biases N(0, 1)."""
@@ -53,8 +58,10 @@ class Network(engine.Network):
         """Train as the book's ``network2`` does; returns the four monitoring lists.
 
         Accuracies in the returned lists are counts of correct answers, as in the book.
-        Extra keyword options (``dropout``, ``schedule``, ``progress``, ...) go to the engine.
+        Extra keyword options (``dropout``, ``schedule``, ``optimizer``, ``progress``, ...) go to the
+        engine.
         """
+        training_data, evaluation_data = as_list(training_data), as_list(evaluation_data)
         n_train = self.prepare(training_data, "training_data")[0].shape[1]
         n_eval = None if evaluation_data is None else \
             self.prepare(evaluation_data, "evaluation_data")[0].shape[1]
@@ -89,19 +96,29 @@ class Network(engine.Network):
         return (list(history.evaluation_cost), evaluation_accuracy,
                 list(history.training_cost), training_accuracy)
 
+    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=1, *args, **options):
+        """One step on ``mini_batch``, a list of ``(x, y)`` pairs, with L2 for a training set of n.
+
+        ``update_mini_batch(x, y, eta, lmbda, n, ...)`` with matrices works too, as in the engine.
+        """
+        if isinstance(mini_batch, np.ndarray):
+            return super().update_mini_batch(mini_batch, eta, lmbda, n, *args, **options)
+        X, Y, _ = self.prepare(as_list(mini_batch), "mini_batch")
+        return super().update_mini_batch(X, Y, eta, lmbda, n, *args, **options)
+
     def accuracy(self, data, convert=False):
         """The number of correct answers in ``data`` (the book's ``accuracy``; ``convert`` is
         accepted for compatibility: both label forms are understood)."""
-        return self.evaluate(data)
+        return self.evaluate(as_list(data))
 
     def total_cost(self, data, lmbda, convert=False):
         """Mean cost over ``data`` plus the L2 term (lmbda / 2n) sum w^2 with n = len(data)."""
-        return super().total_cost(data, lmbda)
+        return super().total_cost(as_list(data), lmbda)
 
 
 def load(filename):
-    """Load a network saved with ``net.save(filename)`` (JSON or .npz)."""
-    return load_network(filename)
+    """Load a network saved with ``net.save(filename)`` (JSON or .npz), or by the book's ``save``."""
+    return Network.load(filename)
 
 
 def vectorized_result(j, n=10):

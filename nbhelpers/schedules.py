@@ -1,14 +1,16 @@
 """Learning-rate schedules: how eta changes from epoch to epoch.
 
-A schedule is an object with ``eta(epoch, history)``, called before each epoch (epochs count from 0).
-``history`` is the training run's :class:`~nbhelpers.history.History` so far. A schedule may also say
-that training should end (``should_stop``), as the book's "stop when eta has fallen to 1/128 of its
-starting value" rule does.
+A schedule is an object with ``eta(epoch, history)``, which gives the learning rate of epoch
+``epoch`` (counting from 0) from the run's :class:`~nbhelpers.history.History` of the epochs before
+it. It works with any optimiser (it sets the optimiser's ``eta``). A schedule may also say that
+training should end (``should_stop``), as the book's "stop when eta has fallen to 1/128 of its
+starting value" rule does: asked right after it lowered eta, so no epoch trains at that rate.
 
 - ``Constant(eta)``: the same eta throughout.
 - ``StepDecay(eta, factor=0.5, every=10)``: piecewise constant, eta * factor**(epoch // every).
 - ``HalveOnPlateau(eta, patience=10, factor=0.5, min_fraction=1/128)``: multiply eta by factor
-  whenever validation accuracy has not improved for ``patience`` epochs; stop below min_fraction.
+  whenever validation accuracy has not improved for ``patience`` epochs; stop once eta has fallen
+  to ``min_fraction`` of its start.
 
 Used by: the engine (``nbhelpers.engine``) and the notebook on hyper-parameters (07).
 """
@@ -18,19 +20,14 @@ from __future__ import annotations
 import math
 
 from .names import lookup
-
-
-def _check_eta(eta):
-    if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a finite number > 0, got {eta!r}")
-    return float(eta)
+from .validate import number, positive, whole
 
 
 class Constant:
     """eta stays at its starting value."""
 
     def __init__(self, eta):
-        self.eta0 = _check_eta(eta)
+        self.eta0 = positive(eta, "eta")
 
     def eta(self, epoch, history):
         return self.eta0
@@ -47,11 +44,8 @@ class StepDecay(Constant):
 
     def __init__(self, eta, factor=0.5, every=10):
         super().__init__(eta)
-        if not (0 < factor < 1):
-            raise ValueError(f"factor must be between 0 and 1 (exclusive), got {factor!r}")
-        if not (isinstance(every, int) and every >= 1):
-            raise ValueError(f"every must be a whole number of epochs >= 1, got {every!r}")
-        self.factor, self.every = float(factor), every
+        self.factor = number(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+        self.every = whole(every, "every", minimum=1)
 
     def eta(self, epoch, history):
         return self.eta0 * self.factor ** (epoch // self.every)
@@ -64,16 +58,16 @@ class HalveOnPlateau(Constant):
     """Multiply eta by ``factor`` when the monitored accuracy has not improved in ``patience`` epochs.
 
     The monitored accuracy is the evaluation accuracy if there is one, else the training accuracy.
-    Training stops once eta falls below ``min_fraction * eta0`` (the book suggests 1/128).
+    Training stops as soon as eta has fallen to ``min_fraction * eta0`` (the book suggests 1/128),
+    before any epoch is trained at that rate.
     """
 
     def __init__(self, eta, patience=10, factor=0.5, min_fraction=1 / 128):
         super().__init__(eta)
-        if not (isinstance(patience, int) and patience >= 1):
-            raise ValueError(f"patience must be a whole number of epochs >= 1, got {patience!r}")
-        if not (0 < factor < 1):
-            raise ValueError(f"factor must be between 0 and 1 (exclusive), got {factor!r}")
-        self.patience, self.factor, self.min_fraction = patience, float(factor), float(min_fraction)
+        self.patience = whole(patience, "patience", minimum=1)
+        self.factor = number(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+        self.min_fraction = number(min_fraction, "min_fraction", low=0.0, high=1.0, low_open=True,
+                                   high_open=True)
         self._current = self.eta0
         self._best = -math.inf
         self._since = 0
@@ -95,7 +89,8 @@ class HalveOnPlateau(Constant):
         return self._current
 
     def should_stop(self, history):
-        return self._current < self.min_fraction * self.eta0
+        # eta is halved exactly, so eta0/128 is reached exactly; the tolerance covers other factors
+        return self._current <= self.min_fraction * self.eta0 * (1 + 1e-9)
 
     def __repr__(self):
         return (f"HalveOnPlateau(eta={self.eta0}, patience={self.patience}, "

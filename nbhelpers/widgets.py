@@ -39,12 +39,13 @@ import io
 import math
 import threading
 import time
-import warnings
 
 import numpy as np
 
-from .engine import REGULARIZATIONS, Network, StopTraining, TrainingDiverged
+from .callbacks import StopTraining
+from .engine import Network
 from .initializers import INITIALIZERS
+from .regularization import REGULARIZATIONS
 
 __all__ = ["TrainerPanel", "CONTROL_NAMES", "COST_NAMES", "MINI_BATCH_SIZES", "DEFAULT_TRAIN_SIZE"]
 
@@ -65,17 +66,6 @@ EPOCHS_RANGE = (1, 60)
 #: lmbda shown on the slider when the panel starts with lmbda = 0 (regularise box unticked).
 LMBDA_WHEN_OFF = 1.0
 
-
-
-def _silence_divergence_warnings():
-    """Ignore TrainingDiverged warnings raised on behalf of this module.
-
-    The engine warns at its caller when a run diverges; the panel shows ``history.message`` in its
-    error area instead, since a warning from a background thread would land in whichever cell
-    happens to be running. The filter matches only warnings attributed to this module. It is
-    (re)installed before every run because ``warnings.catch_warnings`` blocks restore the filters.
-    """
-    warnings.filterwarnings("ignore", category=TrainingDiverged, module=r"nbhelpers\.widgets")
 
 
 def _fail(name, allowed, value):
@@ -182,7 +172,7 @@ class TrainerPanel:
         epochs = _whole(epochs, "epochs", 1)
         mini_batch_size = _whole(mini_batch_size, "mini_batch_size", 1)
         cost = _choice(cost, "cost", COST_NAMES)
-        regularization = _choice(regularization, "regularization", REGULARIZATIONS)
+        regularization = _choice(regularization, "regularization", tuple(REGULARIZATIONS))
         self._shown = self._check_controls(controls)
         seed = _whole(seed, "seed", 0)
         if not isinstance(threaded, bool):
@@ -256,7 +246,7 @@ class TrainerPanel:
                 description="mini-batch size", style=style),
             "cost": widgets.Dropdown(options=COST_NAMES, value=cost, description="cost",
                                      style=style),
-            "regularization": widgets.Dropdown(options=REGULARIZATIONS, value=regularization,
+            "regularization": widgets.Dropdown(options=tuple(REGULARIZATIONS), value=regularization,
                                                description="regulariser", style=style),
         }
         self._all = every
@@ -481,7 +471,6 @@ class TrainerPanel:
                                   f"(validation accuracy {acc:.1%}): {described}")
 
         start = time.perf_counter()
-        _silence_divergence_warnings()
         net = Network([self.n_in, s["hidden"], self.n_out], cost=s["cost"], init=self.init,
                       seed=self.seed)
         history = net.SGD(self.training_data, s["epochs"], s["mini_batch_size"], s["eta"],

@@ -66,3 +66,84 @@ def test_data_lists_can_be_reused():
 
 def test_vectorized_result():
     assert network2.vectorized_result(3).ravel().tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+
+
+def test_book_update_mini_batch_takes_a_list_of_pairs():
+    training_data, _, _ = mnist_loader.load_data_wrapper()
+    batch = training_data[:10]
+    net, twin = network.Network([784, 10, 10]), network.Network([784, 10, 10])
+    net.update_mini_batch(batch, 3.0)                         # the book's chapter-1 form
+    X = np.hstack([x for x, _ in batch])
+    Y = np.hstack([y for _, y in batch])
+    Engine.update_mini_batch(twin, X, Y, 3.0)                  # the engine's matrix form
+    assert all(np.allclose(a, b, rtol=0, atol=1e-13) for a, b in zip(net.weights, twin.weights))
+    net2 = network2.Network([784, 10, 10])
+    before = net2.weights[0].copy()
+    net2.update_mini_batch(batch, 0.5, 5.0, len(training_data))   # chapter 3: eta, lmbda, n
+    assert not np.array_equal(before, net2.weights[0])
+
+
+def test_faces_accept_one_shot_iterators(capsys):
+    training_data, _, test_data = mnist_loader.load_data_wrapper()
+    pairs = zip([x for x, _ in training_data[:200]], [y for _, y in training_data[:200]])
+    tests = zip([x for x, _ in test_data[:50]], [y for _, y in test_data[:50]])
+    network.Network([784, 10, 10]).SGD(pairs, 2, 10, 3.0, test_data=tests)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Epoch 1: ") and lines[1].endswith(" / 50")
+
+
+def test_network2_load_gives_back_a_network2(tmp_path):
+    net = network2.Network([784, 10, 10], cost=network2.CrossEntropyCost)
+    net.save(tmp_path / "net.json")
+    loaded = network2.load(tmp_path / "net.json")
+    assert type(loaded) is network2.Network
+    training_data, validation_data, _ = mnist_loader.load_data_wrapper()
+    result = loaded.SGD(training_data[:100], 1, 10, 0.5, evaluation_data=validation_data[:20],
+                        monitor_evaluation_accuracy=True)
+    assert len(result) == 4 and len(result[1]) == 1
+
+
+def test_chapter_6_commands_on_a_small_slice(capsys):
+    from nbhelpers import network3
+    from nbhelpers.network3 import ConvPoolLayer, FullyConnectedLayer, Network, ReLU, SoftmaxLayer
+
+    training_data, validation_data, test_data = network3.load_data_shared()
+    training_data = (training_data[0][:, :400], training_data[1][:400])      # the small slice
+    mini_batch_size = 10
+    net = Network([
+        FullyConnectedLayer(n_in=784, n_out=100),
+        SoftmaxLayer(n_in=100, n_out=10)], mini_batch_size)
+    first = net.SGD(training_data, 2, mini_batch_size, 0.1, validation_data, test_data)
+    assert first.evaluation_accuracy[-1] > 0.2          # learning, after 80 steps on 400 images
+    net = Network([
+        ConvPoolLayer(image_shape=(mini_batch_size, 1, 28, 28), filter_shape=(20, 1, 5, 5),
+                      poolsize=(2, 2), activation_fn=ReLU),
+        ConvPoolLayer(image_shape=(mini_batch_size, 20, 12, 12), filter_shape=(40, 20, 5, 5),
+                      poolsize=(2, 2), activation_fn=ReLU),
+        FullyConnectedLayer(n_in=40*4*4, n_out=100, activation_fn=ReLU, p_dropout=0.5),
+        SoftmaxLayer(n_in=100, n_out=10, p_dropout=0.5)], mini_batch_size)
+    history = net.SGD(training_data, 2, mini_batch_size, 0.03, validation_data, test_data, lmbda=0.1)
+    out = capsys.readouterr().out
+    assert out.count("Training mini-batch number 0") == 2
+    assert "Epoch 1: validation accuracy" in out and out.count("Finished training network.") == 2
+    assert "Corresponding test accuracy of" in out
+    assert len(history) == 2 and all(np.isfinite(w).all() for w in net.weights)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Conv2D", "MaxPool2D", "Activation", "Conv2D", "MaxPool2D", "Activation",
+                     "Flatten", "Dropout", "Dense", "Dropout", "Dense"]
+    assert isinstance(net, Engine)
+
+
+def test_network3_matches_the_books_initialisation_and_refuses_pickles():
+    from nbhelpers import network3
+
+    net = network3.Network([network3.FullyConnectedLayer(784, 100), network3.SoftmaxLayer(100, 10)], 10)
+    assert abs(net.weights[0].std() - np.sqrt(1 / 100)) < 0.002    # N(0, 1/n_out)
+    assert abs(net.biases[0].std() - 1) < 0.2
+    assert not net.weights[1].any() and not net.biases[1].any()     # the softmax layer starts at 0
+    import pytest
+
+    with pytest.raises(ValueError, match="pickled data files are not read"):
+        network3.load_data_shared("../data/mnist.pkl.gz")
+    with pytest.raises(ValueError, match="layers must be a list ending in a SoftmaxLayer"):
+        network3.Network([network3.FullyConnectedLayer(784, 10)], 10)

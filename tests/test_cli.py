@@ -1,5 +1,6 @@
 """The command line: training, saving, and a clear message for every bad argument."""
 
+import os
 import subprocess
 import sys
 
@@ -15,7 +16,8 @@ def test_train_prints_epochs_and_saves(tmp_path, capsys):
                    "--eta", "0.5", "--lmbda", "1", "--seed", "3", "--save", str(path), "--no-progress"])
     out = capsys.readouterr().out
     assert status == 0
-    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "Test accuracy" in out
+    assert "Epoch 0: training cost" in out and "Epoch 1: training cost" in out
+    assert "Test accuracy" in out
     accuracy = float(out.split("Test accuracy: ")[1].split("%")[0])
     assert accuracy > 80
     assert Network.load(path).sizes == [784, 20, 10]
@@ -36,12 +38,39 @@ def test_train_prints_epochs_and_saves(tmp_path, capsys):
     (["--dropout", "1"], "argument --dropout: must be < 1"),
     (["--save", "net.pkl"], "argument --save: the file name must end in .json or .npz"),
     (["--activation", "swish"], "argument --activation: unknown activation 'swish'"),
+    (["--optimizer", "lbfgs"], "argument --optimizer: unknown optimizer 'lbfgs'; choose from adagrad, "
+                               "adam, momentum, nesterov, rmsprop, sgd"),
+    (["--save", "no/such/folder/net.json"], "argument --save: the folder 'no/such/folder' does not exist"),
+    (["--sizes", "784", "2000000000", "10"], "argument --sizes: a network of sizes [784, 2000000000, 10] "
+                                             "has"),
 ])
 def test_bad_arguments_are_named(args, message, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["train", "--epochs", "1"] + args if args[0] != "--epochs" else ["train"] + args)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_save_is_checked_before_training(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who may write anywhere (root): permissions are not enforced")
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "--epochs", "1", "--save", str(locked / "net.json")])
+        assert stop.value.code == 2
+        assert "cannot be written (permission denied)" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_optimizer_option_trains(tmp_path, capsys):
+    status = main(["train", "--sizes", "784", "20", "10", "--epochs", "1", "--cost", "cross-entropy",
+                   "--eta", "0.01", "--optimizer", "adam", "--no-progress", "--quiet"])
+    assert status == 0
+    assert float(capsys.readouterr().out.split("Test accuracy: ")[1].split("%")[0]) > 80
 
 
 def test_unknown_download_name(capsys):

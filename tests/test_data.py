@@ -214,3 +214,22 @@ def test_wrapper_returns_fresh_reusable_lists():
 def test_vectorized_result():
     v = mnist_loader.vectorized_result(4)
     assert v.shape == (10, 1) and v[4, 0] == 1.0 and v.sum() == 1.0
+
+
+def test_pinned_sample_checksum_matches_the_readme():
+    readme = (REPO / "data" / "README.md").read_text()
+    assert f"`mnist_sample.npz` SHA-256: `{data.SAMPLE_SHA256}`" in readme
+
+
+def test_damaged_sample_says_how_to_restore_it(tmp_path, monkeypatch):
+    damaged = bytearray((REPO / "data" / "mnist_sample.npz").read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    (tmp_path / "mnist_sample.npz").write_bytes(bytes(damaged))
+    monkeypatch.setenv("NBHELPERS_DATA_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"is damaged .* `git checkout data/`"):
+        data.load_mnist("sample")
+
+
+def test_every_full_file_has_a_pinned_size():
+    for name, files in data.CHECKSUMS.items():
+        assert set(data.SIZES[name]) == set(files)

@@ -29,11 +29,31 @@ class _Handler(BaseHTTPRequestHandler):
         kind, body = route
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        if kind in ("endless", "trickle"):
+            self._stream(kind, body)
+            return
         announced = len(body) + (1000 if kind == "truncated" else 0)
         self.send_header("Content-Length", str(announced))
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+        self.close_connection = True
+
+    def _stream(self, kind, body):
+        """endless: no length, data until the client hangs up; trickle: one byte every 50 ms."""
+        if kind == "trickle":
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            if kind == "endless":
+                while True:
+                    self.wfile.write(b"\0" * 65536)
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
         self.close_connection = True
 
     def log_message(self, *args):
@@ -298,3 +318,32 @@ def test_load_full_mnist_all_mirrors_down(tmp_path, monkeypatch, dead_url):
     with pytest.raises(DownloadError, match="sample"):
         data.load_mnist("mnist", progress=False)
     assert list((tmp_path / "cache" / "mnist").iterdir()) == []
+
+
+def test_an_endless_body_is_cut_off_at_the_known_size(server, tmp_path, payload):
+    body, sha = payload
+    server.routes["/x.gz"] = ("endless", body)
+    dest = tmp_path / "x.gz"
+    with pytest.raises(DownloadError, match="more than this file's known size of 100000 bytes"):
+        download_file([server.url("/x.gz")], dest, sha, progress=False, max_bytes=100_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickle_hits_the_deadline(server, tmp_path, payload):
+    body, sha = payload
+    server.routes["/x.gz"] = ("trickle", body)
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="still downloading after the deadline of 0.5 s"):
+        download_file([server.url("/x.gz")], tmp_path / "x.gz", sha, progress=False, deadline=0.5)
+    assert time.monotonic() - start < 3
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(timeout="10"), "timeout must be a finite number > 0, got '10'"),
+    (dict(deadline=0), "deadline must be a finite number > 0, got 0"),
+    (dict(max_bytes=0), "max_bytes must be a whole number >= 1, got 0"),
+])
+def test_bad_limits_are_named(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        download_file(["http://127.0.0.1:9/x"], tmp_path / "x", "0" * 64, **kwargs)

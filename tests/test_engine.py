@@ -7,16 +7,17 @@ import warnings
 import numpy as np
 import pytest
 
-from nbhelpers import Network, StopTraining, TrainingDiverged, gradcheck
+from nbhelpers import Network, StopTraining, gradcheck
 from nbhelpers.activations import ACTIVATIONS
 from nbhelpers.costs import COSTS
-from nbhelpers.gradcheck import numerical_gradient, relative_error
 from nbhelpers.schedules import HalveOnPlateau, StepDecay
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
 OUTPUTS = ["sigmoid", "softmax", "tanh", "relu", "leaky_relu", "linear"]
 VALID = [(c, h, o) for c in COSTS for h in HIDDEN for o in OUTPUTS
          if COSTS[c].output_activations is None or o in COSTS[c].output_activations]
+INVALID = [(c, o) for c in COSTS for o in OUTPUTS
+           if COSTS[c].output_activations is not None and o not in COSTS[c].output_activations]
 
 
 def test_shapes_follow_the_book():
@@ -48,11 +49,27 @@ def test_gradcheck_catches_a_wrong_gradient(small_problem, monkeypatch):
     assert not gradcheck(net, x, y).passed(1e-3)
 
 
-@pytest.mark.parametrize("cost,output", [("cross_entropy", "tanh"), ("cross_entropy", "relu"),
-                                         ("log_likelihood", "linear")])
+def test_gradcheck_names_the_layer_whose_sigma_prime_is_missing(small_problem, monkeypatch):
+    from nbhelpers.activations import Sigmoid
+
+    x, y, _ = small_problem
+    net = Network([4, 5, 6, 3], cost="cross_entropy", seed=0)
+    monkeypatch.setattr(Sigmoid, "backward", lambda self, z, a, grad_a: grad_a)
+    report = gradcheck(net, x, y)
+    assert not report.passed(1e-3)
+    assert report.layers[-1]["weights"] < 1e-6           # cross-entropy: the output error is a - y
+    assert report.worst()[0] in ("layer 2", "layer 3")
+
+
+@pytest.mark.parametrize("cost,output", INVALID)
 def test_pairings_that_make_no_sense_are_refused(cost, output):
     with pytest.raises(ValueError, match="output_activation .* allowed"):
         Network([3, 2], cost=cost, output_activation=output)
+
+
+def test_log_likelihood_with_sigmoid_outputs_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match="probabilities that sum to 1"):
+        Network([3, 2], cost="log_likelihood", output_activation="sigmoid")
 
 
 def test_per_example_backprop_agrees_with_the_batch(small_problem):
@@ -66,18 +83,21 @@ def test_per_example_backprop_agrees_with_the_batch(small_problem):
 
 
 def test_dropout_gradient_matches_finite_differences(small_problem):
+    from nbhelpers.layers import Dense, Dropout
+
     x, y, _ = small_problem
-    net = Network([4, 6, 3], cost="cross_entropy", seed=1)
-    masks = net._dropout_masks(x.shape[1], 0.5, np.random.default_rng(0))
-    assert set(np.unique(masks[0])) <= {0.0, 2.0}
-    nabla_b, nabla_w = net.backprop_batch(x, y, masks)
-
-    def cost():
-        return net.cost.fn(net.forward_pass(x, masks)[1][-1], y)
-
-    for l in range(2):
-        assert relative_error(nabla_w[l], numerical_gradient(cost, net.weights[l])).max() < 1e-6
-        assert relative_error(nabla_b[l], numerical_gradient(cost, net.biases[l])).max() < 1e-6
+    net = Network([Dense(4, 6), Dropout(0.5), Dense(6, 3)], cost="cross_entropy", seed=1)
+    report = gradcheck(net, x, y)
+    assert report.passed(1e-6), str(report)
+    mask = net.layers[1].mask
+    assert set(np.unique(mask)) == {0.0, 2.0}   # kept outputs are scaled by 1/(1 - p)
+    # and the mask really is used: where a hidden output was dropped, its outgoing weights get
+    # no gradient from that example, so the gradient differs from the one without dropout
+    with_dropout = net.layers[2].nabla_w.copy()
+    plain = Network([Dense(4, 6), Dense(6, 3)], cost="cross_entropy", seed=1)
+    plain.weights, plain.biases = net.weights, net.biases
+    plain.gradient(x, y)
+    assert not np.allclose(with_dropout, plain.layers[1].nabla_w)
 
 
 def test_one_step_is_the_book_update_rule(small_problem):
@@ -176,10 +196,18 @@ def test_plateau_schedule_halves_and_stops():
         etas.append(schedule.eta(epoch, history))
         history.evaluation_accuracy.append(accuracy)
     assert etas == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25]
-    assert not schedule.should_stop(history)
-    history.evaluation_accuracy.append(0.6)
-    assert schedule.eta(8, history) == 0.125
+    # eta has fallen to min_fraction (1/4) of its start: stop now, before an epoch at that rate
     assert schedule.should_stop(history)
+
+
+def test_plateau_schedule_stops_training_when_eta_reaches_1_128(sample):
+    X, y = sample.train
+    net = Network([784, 10, 10], cost="cross_entropy")
+    history = net.SGD((X[:, :200], y[:200]), 200, 10, 0.5, evaluation_data=sample.validation,
+                      schedule=HalveOnPlateau(0.5, patience=1), progress=False, verbose=False)
+    assert history.stopped == "schedule" and len(history) < 200
+    assert min(history.eta) == 0.5 / 64          # never an epoch at 1/128 of the start
+    assert "fallen to 0.00390625" in history.message
 
 
 def test_early_stopping_keeps_the_best_weights(sample):
@@ -193,14 +221,14 @@ def test_early_stopping_keeps_the_best_weights(sample):
     assert net.accuracy(sample.validation) == pytest.approx(best)
 
 
-def test_divergence_stops_with_advice():
+def test_divergence_stops_with_advice(capsys):
     x = np.linspace(-1, 1, 50).reshape(1, -1)
     net = Network([1, 20, 1], activation="relu", output_activation="linear", init="large")
-    with pytest.warns(TrainingDiverged, match="smaller eta"):
-        history = net.SGD((x, 100 * x), 50, 5, 50.0, progress=False, verbose=False)
+    history = net.SGD((x, 100 * x), 50, 5, 50.0, progress=False, verbose=True)
     assert history.stopped == "diverged" and "smaller eta" in history.message
     assert all(np.isfinite(w).all() for w in net.weights)
     assert all(np.isfinite(c) for c in history.training_cost)
+    assert "smaller eta" in capsys.readouterr().out   # printed when verbose
 
 
 def test_ctrl_c_stops_after_the_current_mini_batch(sample):
@@ -241,7 +269,8 @@ def test_progress_bar_and_verbose_lines(sample, capsys):
     X, y = sample.train
     Network([784, 10, 10]).SGD((X[:, :100], y[:100]), 2, 10, 1.0, progress=True, verbose=True)
     out = capsys.readouterr()
-    assert "Epoch 1/2" in out.out and "Epoch 2/2" in out.out
+    assert "Epoch 0: training cost" in out.out and "Epoch 1: training cost" in out.out
+    assert "Epoch 2" not in out.out   # counted from 0, as the book prints them
     assert "epoch" in out.err  # tqdm writes its bar to stderr
 
 
@@ -253,7 +282,7 @@ def test_progress_bar_and_verbose_lines(sample, capsys):
     (dict(epochs=1.5), "epochs must be a whole number"),
     (dict(mini_batch_size=0), "mini_batch_size must be"),
     (dict(dropout=1.0), "dropout must be a probability"),
-    (dict(regularization="l3"), r"regularization must be one of \['l2', 'l1'\]"),
+    (dict(regularization="l3"), r"regularization must be one of \['l1', 'l2'\]"),
     (dict(schedule="cosine"), "schedule must be one of"),
     (dict(early_stopping=3), "early_stopping needs evaluation_data"),
 ])
@@ -280,13 +309,13 @@ def test_bad_training_data_is_explained(data, message):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(sizes=[784]), "at least two layers"),
+    (dict(sizes=[784]), "at least two whole numbers"),
     (dict(sizes=[784, 0, 10]), "whole numbers >= 1"),
     (dict(sizes=5), "list of layer sizes"),
     (dict(cost="hinge"), r"cost must be one of \['cross_entropy', 'log_likelihood', 'quadratic'\]"),
     (dict(activation="swish"), "activation must be one of .*'sigmoid'"),
     (dict(init="zeros"), r"init must be one of \['default', 'he', 'large', 'xavier'\]"),
-    (dict(dtype=np.int32), "dtype must be float64 or float32"),
+    (dict(dtype=np.int32), "dtype must be np.float64 or np.float32"),
 ])
 def test_bad_network_arguments_are_named(kwargs, message):
     args = dict(sizes=[3, 2])
@@ -297,7 +326,7 @@ def test_bad_network_arguments_are_named(kwargs, message):
 
 def test_feedforward_rejects_wrong_shapes():
     net = Network([3, 2])
-    with pytest.raises(ValueError, match=r"a must have shape \(3, m\) .* got shape \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"a must have shape \(3, m\), .* got shape \(4, 2\)"):
         net.feedforward(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="x must be one example"):
         net.backprop(np.zeros((3, 2)), np.zeros((2, 1)))

@@ -109,3 +109,9 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     write_idx(path, np.zeros(20, np.uint8))  # replaces the first
     assert [p.name for p in tmp_path.iterdir()] == ["data.idx.gz"]
     assert read_idx(path).shape == (20,)
+
+
+def test_dimensions_whose_product_overflows_64_bits_are_refused():
+    header = bytes([0, 0, 0x08, 3]) + np.array([2**32 - 1] * 3, dtype=">u4").tobytes()
+    with pytest.raises(ValueError, match=r"truncated: dimensions \(4294967295, 4294967295, 4294967295\)"):
+        read_idx(header + b"\0" * 16)

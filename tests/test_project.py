@@ -39,8 +39,46 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_module_says_which_notebooks_use_it():
-    for module in (ROOT / "nbhelpers").glob("*.py"):
+    for module in (ROOT / "nbhelpers").rglob("*.py"):
         if module.name in ("__init__.py", "__main__.py"):
             continue
         doc = module.read_text().split('"""')[1]
         assert re.search(r"[Uu]sed by", doc), f"{module.name}: docstring should say who uses it"
+
+
+def test_every_subpackage_is_installed():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    listed = set(re.search(r"^packages = \[(.*?)\]", pyproject, re.M).group(1).replace('"', "")
+                 .replace(" ", "").split(","))
+    found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+             for p in (ROOT / "nbhelpers").rglob("__init__.py")}
+    assert found == listed
+
+
+def test_no_module_imports_in_a_cycle():
+    """Each module's imports of sibling modules form no cycle (the engine, layers and serialize
+    once imported each other)."""
+    import ast
+
+    graph = {}
+    for path in (ROOT / "nbhelpers").rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                modules = [f"{base}.{node.module}"] if node.module else \
+                    [f"{base}.{alias.name}" for alias in node.names]
+                if node.col_offset == 0:   # imports at module level only (not inside functions)
+                    targets.update(modules)
+        graph[name] = targets
+
+    def visit(node, stack):
+        assert node not in stack, " -> ".join(stack + [node])
+        for target in graph.get(node, ()):
+            if target in graph and target != node:
+                visit(target, stack + [node])
+
+    for module in graph:
+        visit(module, [])

@@ -1,0 +1,365 @@
+"""Small objects that watch a training run: each does one job at fixed points of the loop.
+
+The training loop (``nbhelpers.training``) only shuffles, batches, backpropagates and steps. Before
+and after the run, each epoch and each mini-batch it calls its callbacks, which see the run's state
+(a ``training.Run``: the network, optimiser, history, epoch, the last mini-batch) and may end the
+run with ``run.request_stop(reason, message)``, the one way to stop it.
+
+================  ==========================================================================
+``StopControl``   stops after the current mini-batch on Ctrl-C / kernel interrupt, or when a
+                  ``stop`` function (or ``threading.Event``) says so (the widgets' Stop button)
+``DivergenceGuard`` stops a run whose weights or cost stop being finite, whose cost explodes, or
+                  whose outputs all die, and puts back the weights of the start of that epoch
+``Monitor``       records each epoch's costs and accuracies (and eta, time) in the ``History``
+``BatchCost``     records the cost of every mini-batch
+``GradientMonitor`` records the length of each layer's gradient dC/db (chapter 5's speed of
+                  learning), per epoch on a fixed set of examples, or per mini-batch
+``EarlyStopping`` stops when the monitored accuracy has not improved for ``patience`` epochs,
+                  and keeps the weights of the best epoch
+``ScheduleEta``   sets the optimiser's eta for each epoch from a schedule, and stops when the
+                  schedule says so
+``ProgressLog``   a tqdm progress bar and a line per epoch ("Epoch 0: ...")
+``EpochFunction`` calls a function ``f(net, history)`` after every epoch (for live plots)
+================  ==========================================================================
+
+Epochs are numbered from 0, as the book prints them, everywhere: log lines, ``history.epoch``,
+plots and messages.
+
+Used by: the engine (``Network.SGD`` builds the list from its arguments), the widgets, and
+notebooks 09 (gradient monitoring) and 11 (optimisers).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+
+import numpy as np
+
+from .validate import fail, whole
+
+#: How many training examples the divergence guard and the gradient monitor look at.
+PROBE_SIZE = 256
+GRADIENT_PROBE_SIZE = 1000
+#: The guard calls a run diverged once its cost is this many times its starting value.
+EXPLOSION_FACTOR = 1000.0
+
+
+class Callback:
+    """Base class: every hook does nothing; override the ones you need."""
+
+    @property
+    def wants_batches(self):
+        """Whether ``on_batch_end`` does anything (the loop skips it for speed otherwise)."""
+        return type(self).on_batch_end is not Callback.on_batch_end
+
+    def on_train_begin(self, run):
+        pass
+
+    def on_epoch_begin(self, run):
+        pass
+
+    def on_batch_end(self, run):
+        pass
+
+    def on_epoch_end(self, run):
+        pass
+
+    def on_train_end(self, run):
+        pass
+
+
+class StopControl(Callback):
+    """Stop after the current mini-batch on Ctrl-C, or when ``stop()`` is True (or ``stop`` is set).
+
+    ``stop`` is a function of no arguments or a ``threading.Event``. Ctrl-C is caught only while
+    training (and only in the main thread), so a step is never cut in half.
+    """
+
+    def __init__(self, stop=None):
+        if isinstance(stop, threading.Event):
+            stop = stop.is_set
+        if stop is not None and not callable(stop):
+            fail("stop", "a function of no arguments, a threading.Event or None", stop)
+        self.stop = stop
+        self._previous = None
+
+    @property
+    def wants_batches(self):
+        return self.stop is not None
+
+    def on_train_begin(self, run):
+        def on_sigint(signum, frame):
+            # runs between two Python steps of the main thread: the loop sees it after this batch
+            run.request_stop("interrupted", self.message(run))
+
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, on_sigint)
+            except ValueError:  # not allowed here (e.g. some embedded interpreters)
+                self._previous = None
+
+    @staticmethod
+    def message(run):
+        return (f"Training stopped during epoch {run.epoch} on request; the network keeps what it "
+                "learned so far.")
+
+    def on_batch_end(self, run):
+        if self.stop():
+            run.request_stop("requested", self.message(run))
+
+    def on_train_end(self, run):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+class DivergenceGuard(Callback):
+    """Stop a run that has blown up, and put back the weights of the start of the bad epoch.
+
+    After every epoch it looks at the parameters and at the cost and outputs on the first
+    ``PROBE_SIZE`` training examples. The run has diverged if a parameter or the cost is NaN or
+    infinite, if the cost is over ``EXPLOSION_FACTOR`` times what it was before training, or if the
+    outputs, which differed from example to example at the start, have become the same for every
+    example (dead ReLU outputs, saturated sigmoids). The message suggests a smaller eta and,
+    when the L2 decay factor 1 - eta*lmbda/n is below -1 (so the weights grow whatever the data
+    say), names lmbda.
+    """
+
+    def on_train_begin(self, run):
+        X, Y, _ = run.training
+        self.x, self.y = X[:, :PROBE_SIZE], Y[:, :PROBE_SIZE]
+        self.start_cost, outputs = self._probe(run)
+        self.start_alive = self.x.shape[1] > 1 and bool(np.ptp(outputs, axis=1).max() > 0)
+
+    def _probe(self, run):
+        outputs = run.net.forward(self.x)
+        return run.net.cost.fn(outputs, self.y), outputs
+
+    def on_epoch_begin(self, run):
+        self.snapshot = run.net.snapshot()
+
+    def on_epoch_end(self, run):
+        net = run.net
+        problem = None
+        if not all(np.isfinite(p.value).all() for p in net.parameters()):
+            problem = "the weights became NaN or infinite"
+        else:
+            cost, outputs = self._probe(run)
+            if not math.isfinite(cost):
+                problem = "the cost became NaN or infinite"
+            elif math.isfinite(self.start_cost) and cost > EXPLOSION_FACTOR * max(self.start_cost, 1e-3):
+                problem = (f"the cost exploded (from {self.start_cost:.3g} before training to "
+                           f"{cost:.3g})")
+            elif self.start_alive and np.ptp(outputs, axis=1).max() == 0:
+                problem = "the outputs died (every example now gets exactly the same output)"
+        if problem is None:
+            return
+        net.restore(self.snapshot)
+        eta = run.optimizer.eta
+        message = (f"Training diverged in epoch {run.epoch}: {problem} with eta = {eta:g}. The weights "
+                   f"were put back as they were at the start of epoch {run.epoch}. Try a smaller eta, "
+                   f"e.g. {eta / 10:g}.")
+        penalty = run.optimizer.penalty
+        if penalty is not None and penalty.name == "l2" and eta * penalty.rate > 2:
+            message += (f" Note also lmbda = {penalty.lmbda:g}: eta*lmbda/n = {eta * penalty.rate:.3g} "
+                        f"> 2, so weight decay alone multiplies the weights by "
+                        f"{1 - eta * penalty.rate:.3g} each step and they grow without bound; keep "
+                        f"lmbda below 2n/eta = {2 * penalty.n / eta:.3g}.")
+        run.request_stop("diverged", message)
+
+
+class Monitor(Callback):
+    """Record each epoch in the ``History``: its number, eta, time, and the costs and accuracies asked for.
+
+    Costs include the regularisation term (with n = the training-set size), as the book's
+    ``total_cost`` does. ``history.best_epoch`` follows the monitored accuracy (evaluation if
+    recorded, else training).
+    """
+
+    def __init__(self, training_cost=True, training_accuracy=True, evaluation_cost=False,
+                 evaluation_accuracy=False):
+        self.wanted = {"training_cost": training_cost, "training_accuracy": training_accuracy,
+                       "evaluation_cost": evaluation_cost, "evaluation_accuracy": evaluation_accuracy}
+
+    def on_epoch_end(self, run):
+        if run.stop_reason == "diverged":
+            return
+        net, history, penalty = run.net, run.history, run.optimizer.penalty
+        history.epoch.append(run.epoch)
+        history.eta.append(run.optimizer.eta)
+        history.seconds.append(run.seconds)
+        for split, data in (("training", run.training), ("evaluation", run.evaluation)):
+            if data is None:
+                continue
+            X, Y, labels = data
+            if self.wanted[f"{split}_cost"]:
+                getattr(history, f"{split}_cost").append(net.cost_of(X, Y, penalty))
+            if self.wanted[f"{split}_accuracy"]:
+                getattr(history, f"{split}_accuracy").append(net.accuracy_of(X, labels))
+        watched = history.monitored_accuracy()
+        if watched and (history.best_epoch is None or watched[-1] > max(watched[:-1], default=-1)):
+            history.best_epoch = run.epoch
+
+
+class BatchCost(Callback):
+    """Record the cost of every mini-batch (before its step) in ``history.batch_cost``."""
+
+    def on_batch_end(self, run):
+        run.history.batch_cost.append(run.net.cost.fn(run.output, run.y))
+
+
+class GradientMonitor(Callback):
+    """Record how fast each layer learns: the length of dC/db for every layer with biases.
+
+    ``every="epoch"``: before training and after each epoch, the gradient of the mean cost over
+    ``data`` (default: the first ``GRADIENT_PROBE_SIZE`` training examples, as the book does) goes
+    into ``history.gradient_norms`` (the first entry is before training; then one per epoch).
+    ``every="batch"``: the length of each mini-batch's gradient goes into
+    ``history.batch_gradient_norms``. Each entry is a list with one number per layer, input side first.
+    """
+
+    def __init__(self, every="epoch", data=None):
+        if every not in ("epoch", "batch"):
+            fail("monitor_gradients", "'epoch', 'batch' or None", every)
+        self.every = every
+        self.data = data
+
+    def _layers(self, net):
+        return [layer for layer in net.layers if "b" in layer.params]
+
+    def _norms(self, net):
+        return [float(np.linalg.norm(layer.nabla_b)) for layer in self._layers(net)]
+
+    def _measure(self, run):
+        X, Y = self.data if self.data is not None else run.training[:2]
+        if self.data is None:
+            X, Y = X[:, :GRADIENT_PROBE_SIZE], Y[:, :GRADIENT_PROBE_SIZE]
+        run.net.gradient(X, Y, training=False)
+        run.history.gradient_norms.append(self._norms(run.net))
+
+    def on_train_begin(self, run):
+        if self.data is not None:
+            X, Y, _ = run.net.prepare(self.data, "monitor_gradients data")
+            self.data = (X, Y)
+        if self.every == "epoch":
+            self._measure(run)
+
+    @property
+    def wants_batches(self):
+        return self.every == "batch"
+
+    def on_batch_end(self, run):
+        scale = abs(run.gradient_scale)
+        run.history.batch_gradient_norms.append([norm / scale for norm in self._norms(run.net)])
+
+    def on_epoch_end(self, run):
+        if self.every == "epoch" and run.stop_reason != "diverged":
+            self._measure(run)
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored accuracy has not improved for ``patience`` epochs; keep the best weights."""
+
+    def __init__(self, patience):
+        self.patience = whole(patience, "early_stopping", minimum=1)
+        self.best = None
+
+    def on_epoch_end(self, run):
+        history = run.history
+        if run.stop_reason == "diverged" or not history.monitored_accuracy():
+            return
+        if history.best_epoch == run.epoch:
+            self.best = run.net.snapshot()
+        elif run.epoch - history.best_epoch >= self.patience:
+            run.request_stop("early_stopping",
+                             f"No improvement in {self.patience} epochs: stopped after epoch "
+                             f"{run.epoch}, keeping the weights of epoch {history.best_epoch}.")
+
+    def on_train_end(self, run):
+        if run.stop_reason == "early_stopping" and self.best is not None:
+            run.net.restore(self.best)
+
+
+class ScheduleEta(Callback):
+    """Set the optimiser's eta before each epoch from ``schedule.eta(epoch, history)``.
+
+    After each epoch the schedule gives the next epoch's eta; if ``schedule.should_stop(history)``
+    is then True, the run ends at once (the book's "stop when eta has fallen to 1/128 of its
+    starting value" never trains an epoch at that rate).
+    """
+
+    def __init__(self, schedule):
+        self.schedule = schedule
+
+    def on_train_begin(self, run):
+        run.optimizer.eta = self.schedule.eta(0, run.history)
+
+    def on_epoch_end(self, run):
+        if run.stop_reason is not None or run.epoch + 1 >= run.epochs:
+            return
+        run.optimizer.eta = self.schedule.eta(run.epoch + 1, run.history)
+        if self.schedule.should_stop(run.history):
+            run.request_stop("schedule", f"The schedule ended training after epoch {run.epoch}: "
+                                         f"eta had fallen to {run.optimizer.eta:g}.")
+
+
+class ProgressLog(Callback):
+    """A tqdm progress bar over epochs (``progress``) and one line per epoch (``verbose``)."""
+
+    def __init__(self, progress=True, verbose=True):
+        self.progress, self.verbose = progress, verbose
+        self.bar = None
+
+    def on_train_begin(self, run):
+        if self.progress and run.epochs:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=run.epochs, unit="epoch", leave=False)
+
+    def on_epoch_end(self, run):
+        history = run.history
+        if run.stop_reason == "diverged" or not history.epoch or history.epoch[-1] != run.epoch:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            if history.evaluation_accuracy:
+                self.bar.set_postfix(accuracy=f"{history.evaluation_accuracy[-1]:.2%}", refresh=False)
+        if self.verbose:
+            line = history.describe(-1)
+            if self.bar is not None:
+                self.bar.write(line)
+            else:
+                print(line)
+
+    def on_train_end(self, run):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self.verbose and run.history.message:
+            print(run.history.message)
+
+
+class EpochFunction(Callback):
+    """Call ``function(net, history)`` after every recorded epoch, including one cut short.
+
+    The function may raise ``StopTraining`` to end the run after this epoch.
+    """
+
+    def __init__(self, function):
+        if not callable(function):
+            fail("callback", "a function f(net, history) or None", function)
+        self.function = function
+
+    def on_epoch_end(self, run):
+        if run.stop_reason == "diverged":
+            return
+        try:
+            self.function(run.net, run.history)
+        except StopTraining:
+            run.request_stop("requested", f"The callback ended training after epoch {run.epoch}.")
+
+
+class StopTraining(Exception):
+    """Raise this from an ``EpochFunction`` (the ``callback=`` of ``SGD``) to end training."""

@@ -1,0 +1,51 @@
+"""Dropout: while training, each neuron's output is dropped (set to 0) with probability p.
+
+The kept outputs are scaled by 1/(1 - p) ("inverted" dropout), so a neuron's expected output is the
+same in training and in use, and nothing needs rescaling afterwards. The book halves the outgoing
+weights after training instead; the two give the same network on average. Outside training the
+layer passes its input through unchanged. The mask of the last forward pass is kept, because the
+backward pass must send gradient only through the neurons that were kept.
+
+Used by: the engine (``Network.SGD(dropout=p)`` puts one after every hidden layer for that run),
+``network3`` (its ``p_dropout``), and notebooks 06 (regularisation) and 10 (conv nets).
+"""
+
+from __future__ import annotations
+
+from ..validate import probability
+from .base import Layer
+
+
+class Dropout(Layer):
+    """Drop each input with probability ``p`` in training; the identity otherwise.
+
+    The random masks come from ``self.rng``, which the network sets to its run's generator. With
+    ``frozen = True`` the last mask is reused (gradient checks need the same mask every time).
+    """
+
+    kind = "dropout"
+    random = True
+
+    def __init__(self, p):
+        self.p = probability(p, "p")
+        self.rng = None
+        self.mask = None
+        self.frozen = False
+
+    def forward(self, a, training=False):
+        if not training or self.p == 0:
+            self.mask = None
+            return a
+        if not (self.frozen and self.mask is not None and self.mask.shape == a.shape):
+            if self.rng is None:
+                raise RuntimeError("Dropout needs a random generator: train through Network.SGD, "
+                                   "or set layer.rng = np.random.default_rng(seed)")
+            keep = 1.0 - self.p
+            self.mask = (self.rng.random(a.shape) < keep).astype(a.dtype) / keep
+        return a * self.mask
+
+    def backward(self, grad, input_grad=True):
+        return grad if self.mask is None else grad * self.mask
+
+    def config(self):
+        return {"p": self.p}

@@ -1,0 +1,232 @@
+"""The book's chapter-6 ``network3.py``, as a face over the numpy engine (no Theano, no GPU).
+
+The book's chapter-6 commands run with only the import changed::
+
+    from nbhelpers import network3
+    from nbhelpers.network3 import Network, ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer, ReLU
+    training_data, validation_data, test_data = network3.load_data_shared()
+    mini_batch_size = 10
+    net = Network([
+        ConvPoolLayer(image_shape=(mini_batch_size, 1, 28, 28), filter_shape=(20, 1, 5, 5),
+                      poolsize=(2, 2)),
+        FullyConnectedLayer(n_in=20*12*12, n_out=100),
+        SoftmaxLayer(n_in=100, n_out=10)], mini_batch_size)
+    net.SGD(training_data, 60, mini_batch_size, 0.1, validation_data, test_data)
+
+It prints what the book's code prints ("Training mini-batch number 0", "Epoch 0: validation accuracy
+...", "This is the best validation accuracy to date.", "The corresponding test accuracy is ...",
+and the summary at the end). Each book layer becomes engine layers: ``ConvPoolLayer`` is
+``Conv2D`` + ``MaxPool2D`` + ``Activation`` (the book also pools before its activation),
+``FullyConnectedLayer`` is [``Dropout``] + ``Dense``, ``SoftmaxLayer`` is [``Dropout``] + a softmax
+``Dense``, with a ``Flatten`` wherever feature maps meet a fully connected layer. The weights start
+as in the book: N(0, 1/n_out) for convolutional and fully connected layers (n_out counted after
+pooling), biases N(0, 1), and zeros for the softmax layer. The cost is the log-likelihood.
+
+What differs from the book's Theano code:
+
+- it runs on the CPU with numpy, in float64 by default (``Network(..., dtype=np.float32)`` for speed);
+- the data are the course's: ``load_data_shared()`` gives the bundled 4,000/500/500 sample,
+  ``load_data_shared("mnist")`` the full set (downloaded once), each split a pair ``(X, y)`` with one
+  image per column, X (784, n); the book's pickled ``mnist.pkl.gz`` is not read (unpickling can run
+  code);
+- each epoch shuffles the training data (the book's code visits the mini-batches in the same order
+  every epoch), and the last mini-batch may be smaller;
+- dropout is "inverted": kept activations are scaled up by 1/(1 - p) in training, instead of the
+  weights being scaled down by (1 - p) afterwards (the same network on average);
+- ``lmbda`` means what it means in the book's ``network3``: the L2 term is
+  0.5 * lmbda * sum(w^2) / num_training_batches, so it is passed to the engine as
+  lmbda * mini_batch_size (the engine's lmbda is divided by the number of training examples, as in
+  ``network2``);
+- ``SGD`` returns the engine's ``History`` (the book's returns nothing).
+
+Used by: notebook 10 (convolutional networks), the ``reproduce`` command and the tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import engine
+from .activations import get_activation
+from .callbacks import Callback
+from .data import load_mnist
+from .layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from .validate import fail, probability, shape, whole
+
+__all__ = ["Network", "ConvPoolLayer", "FullyConnectedLayer", "SoftmaxLayer", "load_data_shared",
+           "linear", "ReLU", "sigmoid", "tanh"]
+
+
+# The book's activation functions, usable as numpy functions and understood by the layers below.
+def linear(z):
+    return z
+
+
+def ReLU(z):  # noqa: N802 (the book's name)
+    return np.maximum(0.0, z)
+
+
+def sigmoid(z):
+    return get_activation("sigmoid").fn(np.asarray(z, dtype=float))
+
+
+def tanh(z):
+    return np.tanh(z)
+
+
+_ACTIVATION_NAMES = {linear: "linear", ReLU: "relu", sigmoid: "sigmoid", tanh: "tanh"}
+
+
+def _activation_name(activation_fn):
+    if activation_fn in _ACTIVATION_NAMES:
+        return _ACTIVATION_NAMES[activation_fn]
+    if isinstance(activation_fn, str):
+        return get_activation(activation_fn).name
+    fail("activation_fn", "one of network3's sigmoid, tanh, ReLU, linear (or an activation name)",
+         activation_fn)
+
+
+def load_data_shared(filename="sample"):
+    """``(training_data, validation_data, test_data)``, each a pair ``(X, y)``: X (784, n), y (n,).
+
+    ``filename``: ``"sample"`` (default: the bundled 4,000 / 500 / 500 digits), ``"mnist"`` (the
+    full 50,000 / 10,000 / 10,000, downloaded once) or ``"fashion"``.
+    """
+    if isinstance(filename, str) and filename.endswith((".pkl", ".pkl.gz")):
+        raise ValueError(f"filename: the book's pickled data files are not read here (unpickling can "
+                         f"run code); use 'sample' or 'mnist', got {filename!r}")
+    data = load_mnist(filename)
+    return data.train, data.validation, data.test
+
+
+class ConvPoolLayer:
+    """The book's convolution + max-pooling layer.
+
+    Args:
+        filter_shape: (number of filters, input feature maps, filter height, filter width).
+        image_shape: (mini-batch size, input feature maps, image height, image width).
+        poolsize: the max-pooling window (y, x).
+        activation_fn: ``sigmoid`` (default), ``tanh``, ``ReLU`` or ``linear`` from this module.
+    """
+
+    def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid):
+        self.filter_shape = shape(filter_shape, "filter_shape", length=4)
+        self.image_shape = shape(image_shape, "image_shape", length=4)
+        self.poolsize = shape(poolsize, "poolsize", length=2)
+        if self.filter_shape[1] != self.image_shape[1]:
+            fail("filter_shape", f"filters over {self.image_shape[1]} input feature maps (image_shape[1])",
+                 filter_shape)
+        self.activation = _activation_name(activation_fn)
+
+    def build(self, rng, dtype):
+        k, c, kh, kw = self.filter_shape
+        conv = Conv2D(c, k, (kh, kw), activation="linear", dtype=dtype)
+        n_out = k * kh * kw / math.prod(self.poolsize)
+        conv.w = rng.normal(0.0, np.sqrt(1.0 / n_out), conv.w.shape).astype(dtype)
+        conv.b = rng.normal(0.0, 1.0, conv.b.shape).astype(dtype)
+        return [conv, MaxPool2D(self.poolsize), Activation(self.activation)]
+
+
+class FullyConnectedLayer:
+    """The book's fully connected layer, with dropout ``p_dropout`` on its input while training."""
+
+    def __init__(self, n_in, n_out, activation_fn=sigmoid, p_dropout=0.0):
+        self.n_in = whole(n_in, "n_in", minimum=1)
+        self.n_out = whole(n_out, "n_out", minimum=1)
+        self.activation = _activation_name(activation_fn)
+        self.p_dropout = probability(p_dropout, "p_dropout")
+
+    def build(self, rng, dtype):
+        dense = Dense(self.n_in, self.n_out, self.activation, dtype)
+        dense.w = rng.normal(0.0, np.sqrt(1.0 / self.n_out), dense.w.shape).astype(dtype)
+        dense.b = rng.normal(0.0, 1.0, dense.b.shape).astype(dtype)
+        return ([Dropout(self.p_dropout)] if self.p_dropout else []) + [dense]
+
+
+class SoftmaxLayer(FullyConnectedLayer):
+    """The book's softmax output layer (weights and biases start at zero)."""
+
+    def __init__(self, n_in, n_out, p_dropout=0.0):
+        super().__init__(n_in, n_out, activation_fn="softmax", p_dropout=p_dropout)
+
+    def build(self, rng, dtype):
+        return ([Dropout(self.p_dropout)] if self.p_dropout else []) + \
+            [Dense(self.n_in, self.n_out, "softmax", dtype)]
+
+
+class _BookLog(Callback):
+    """Prints what the book's ``network3.SGD`` prints, and remembers the best epoch."""
+
+    def __init__(self, net, test, n_batches):
+        self.net, self.test, self.n_batches = net, test, n_batches
+        self.best_accuracy, self.best_iteration, self.test_accuracy = 0.0, 0, None
+        self.iteration = 0
+
+    def on_batch_end(self, run):
+        if self.iteration % 1000 == 0:
+            print(f"Training mini-batch number {self.iteration}")
+        self.iteration += 1
+
+    def on_epoch_end(self, run):
+        if run.stop_reason == "diverged" or not run.history.evaluation_accuracy:
+            return
+        accuracy = run.history.evaluation_accuracy[-1]
+        print(f"Epoch {run.epoch}: validation accuracy {accuracy:.2%}")
+        if accuracy >= self.best_accuracy:
+            print("This is the best validation accuracy to date.")
+            self.best_accuracy, self.best_iteration = accuracy, self.iteration - 1
+            if self.test is not None:
+                self.test_accuracy = self.net.accuracy_of(self.test[0], self.test[2])
+                print(f"The corresponding test accuracy is {self.test_accuracy:.2%}")
+
+    def on_train_end(self, run):
+        print("Finished training network.")
+        print(f"Best validation accuracy of {self.best_accuracy:.2%} obtained at iteration "
+              f"{self.best_iteration}")
+        if self.test_accuracy is not None:
+            print(f"Corresponding test accuracy of {self.test_accuracy:.2%}")
+
+
+class Network(engine.Network):
+    """The book's ``Network(layers, mini_batch_size)`` of ``ConvPoolLayer``, ``FullyConnectedLayer``
+    and ``SoftmaxLayer`` objects; see the module docstring."""
+
+    def __init__(self, layers, mini_batch_size, seed=0, dtype=np.float64):
+        self.book_layers = list(layers)
+        self.mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
+        if not self.book_layers or not all(isinstance(layer, (ConvPoolLayer, FullyConnectedLayer))
+                                           for layer in self.book_layers):
+            fail("layers", "a list of ConvPoolLayer, FullyConnectedLayer and SoftmaxLayer objects",
+                 layers)
+        if not isinstance(self.book_layers[-1], SoftmaxLayer):
+            fail("layers", "a list ending in a SoftmaxLayer", type(self.book_layers[-1]).__name__)
+        rng = np.random.default_rng(whole(seed, "seed", minimum=0))
+        built, maps = [], isinstance(self.book_layers[0], ConvPoolLayer)
+        for layer in self.book_layers:
+            if maps and not isinstance(layer, ConvPoolLayer):
+                built.append(Flatten())
+                maps = False
+            built += layer.build(rng, np.dtype(dtype))
+        first = self.book_layers[0]
+        input_shape = first.image_shape[1:] if isinstance(first, ConvPoolLayer) else (first.n_in,)
+        super().__init__(built, cost="log_likelihood", init=None, rng=rng, dtype=dtype,
+                         input_shape=input_shape)
+
+    def SGD(self, training_data, epochs, mini_batch_size, eta, validation_data, test_data=None,
+            lmbda=0.0, **options):
+        """Train as the book's ``network3`` does (printing the same lines); returns the ``History``.
+
+        ``training_data``, ``validation_data``, ``test_data``: ``(X, y)`` pairs as
+        ``load_data_shared`` gives them. Extra keyword options go to the engine's ``SGD``.
+        """
+        test = None if test_data is None else self.prepare(test_data, "test_data")
+        n = self.prepare(training_data, "training_data")[0].shape[1]
+        log = _BookLog(self, test, max(1, n // mini_batch_size))
+        settings = dict(monitor_training_cost=False, monitor_training_accuracy=False,
+                        monitor_evaluation_cost=False, monitor_evaluation_accuracy=True,
+                        progress=False, verbose=False, callbacks=[log])
+        settings.update(options)
+        return super().SGD(training_data, epochs, mini_batch_size, eta,
+                           lmbda=lmbda * mini_batch_size, evaluation_data=validation_data, **settings)

@@ -1,0 +1,242 @@
+r"""Optimisers: how a gradient becomes a step, looked up by name in ``OPTIMIZERS``.
+
+Every optimiser has a learning rate ``eta`` (schedules change it between epochs) and one method per
+level of detail:
+
+- ``update(key, w, grad)`` applies its rule to one parameter array ``w`` in place, given
+  $\nabla = \partial C/\partial w$; ``key`` names the array so the optimiser can keep per-array state
+  (a velocity, running averages). Each rule below is one short ``update``.
+- ``step(parameters, scale=1.0)`` updates a network's parameters (``Layer.parameters()`` handles)
+  from the gradients backpropagation stored, which are ``scale`` times dC/dw; when weight decay is
+  on (``penalty``), its gradient $\frac{\lambda}{n}w$ (L2) is added for weights, never for biases.
+
+``gradient_scale`` is the scale an optimiser would like backpropagation to use (1 for all but
+plain SGD). Plain SGD asks for $-\eta$: backpropagation then scales the output error once, every
+``nabla`` comes out as the step $-\eta\nabla$ itself, and the update is one addition per weight
+instead of a multiplication and a subtraction. Measured on [784, 30, 10] and [784, 100, 10] with
+mini-batches of 10, that is 15-20% faster per epoch, so it is kept; the raw gradient is still one
+division away (callbacks see the scale as ``run.gradient_scale``).
+
+| name | rule |
+|---|---|
+| ``sgd`` | $w \to w - \eta\nabla$ (with L2: the book's $w \to (1-\eta\lambda/n)w - \eta\nabla$) |
+| ``momentum`` | $v \to \mu v - \eta\nabla$, $w \to w + v$ (the book's momentum; friction is $1-\mu$) |
+| ``nesterov`` | the same velocity, with the gradient taken at the look-ahead point $w + \mu v$ |
+| ``adagrad`` | $G \to G + \nabla^2$, $w \to w - \eta\nabla/(\sqrt{G} + \epsilon)$ |
+| ``rmsprop`` | $E \to \rho E + (1-\rho)\nabla^2$, $w \to w - \eta\nabla/(\sqrt{E} + \epsilon)$ |
+| ``adam`` | $m \to \beta_1 m + (1-\beta_1)\nabla$, $v \to \beta_2 v + (1-\beta_2)\nabla^2$, |
+|  | $w \to w - \eta\,\hat m/(\sqrt{\hat v}+\epsilon)$, $\hat m = m/(1-\beta_1^t)$, |
+|  | $\hat v = v/(1-\beta_2^t)$ (step t counts from 1) |
+
+Squares, roots and divisions are element by element. Nesterov's look-ahead is computed without a
+second gradient: keeping the parameters at the look-ahead point, the step becomes
+$v \to \mu v - \eta\nabla$, $w \to w + \mu v - \eta\nabla$ (the form PyTorch uses too).
+
+Used by: the training loop (``Network.SGD(optimizer=...)``), the widgets, the CLI
+(``--optimizer``), and notebooks 07 (momentum) and 11 (beyond plain SGD).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .names import lookup
+from .validate import number, positive
+
+
+class Optimizer:
+    """Base class: subclasses define ``update``; see the module docstring.
+
+    Attributes:
+        eta: the learning rate (> 0).
+        penalty: an L2/L1 penalty from ``nbhelpers.regularization`` or None; set for each run.
+        state: per-array state, ``state[key]`` a dict of arrays; ``reset()`` forgets it.
+    """
+
+    name = "optimizer"
+    #: what backpropagation should multiply the gradient by for this optimiser (see above)
+    gradient_scale = 1.0
+
+    def __init__(self, eta=0.1):
+        self.eta = positive(eta, "eta")
+        self.penalty = None
+        self.state = {}
+
+    def update(self, key, w, grad):
+        raise NotImplementedError
+
+    def step(self, parameters, scale=1.0):
+        """Update every parameter in place from its stored gradient (``scale`` times dC/dw), plus
+        the penalty's gradient for weights."""
+        penalty = self.penalty
+        for key, p in enumerate(parameters):
+            grad = p.grad if scale == 1.0 else p.grad / scale
+            if penalty is not None and p.decay:
+                grad = grad + penalty.gradient(p.value)
+            self.update(key, p.value, grad)
+
+    def slot(self, key, name, like):
+        """The state array ``name`` of parameter ``key``, created as zeros shaped like ``like``."""
+        slots = self.state.setdefault(key, {})
+        if name not in slots or slots[name].shape != like.shape:
+            slots[name] = np.zeros_like(like)
+        return slots[name]
+
+    def reset(self):
+        """Forget all state (velocities, running averages, step counts)."""
+        self.state.clear()
+
+    def settings(self):
+        """The hyper-parameters other than eta, as a dict (for saving and printing)."""
+        return {}
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v:g}" for k, v in self.settings().items())
+        return f"{type(self).__name__}(eta={self.eta:g}{extra})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent, the book's rule: w -> w - eta * grad."""
+
+    name = "sgd"
+
+    @property
+    def gradient_scale(self):
+        return -self.eta
+
+    def update(self, key, w, grad):
+        w -= self.eta * grad
+
+    def step(self, parameters, scale=1.0):
+        # the book's order: shrink the weights by the decay, then take the step down dC0/dw
+        eta, penalty = self.eta, self.penalty
+        factor = -eta / scale        # 1 when the gradients already are the steps -eta * dC/dw
+        for p in parameters:
+            w = p.value
+            if penalty is not None and p.decay:
+                penalty.shrink(w, eta)
+            if factor == 1.0:
+                w += p.grad
+            else:
+                w += factor * p.grad
+
+
+class Momentum(Optimizer):
+    """The book's momentum: v -> mu v - eta grad, w -> w + v (mu = 0 is plain SGD)."""
+
+    name = "momentum"
+
+    def __init__(self, eta=0.1, mu=0.9):
+        super().__init__(eta)
+        self.mu = number(mu, "mu", low=0.0, high=1.0, high_open=True)
+
+    def update(self, key, w, grad):
+        v = self.slot(key, "v", w)
+        v *= self.mu
+        v -= self.eta * grad
+        w += v
+
+    def settings(self):
+        return {"mu": self.mu}
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum: the gradient is taken where momentum is about to carry w."""
+
+    name = "nesterov"
+
+    def update(self, key, w, grad):
+        v = self.slot(key, "v", w)
+        v *= self.mu
+        v -= self.eta * grad
+        w += self.mu * v - self.eta * grad
+
+
+class Adagrad(Optimizer):
+    """Adagrad: each weight's step is divided by the root of its summed squared gradients."""
+
+    name = "adagrad"
+
+    def __init__(self, eta=0.1, epsilon=1e-10):
+        super().__init__(eta)
+        self.epsilon = positive(epsilon, "epsilon")
+
+    def update(self, key, w, grad):
+        G = self.slot(key, "G", w)
+        G += grad * grad
+        w -= self.eta * grad / (np.sqrt(G) + self.epsilon)
+
+    def settings(self):
+        return {"epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    """RMSprop: like Adagrad, but with a running average of squared gradients that forgets."""
+
+    name = "rmsprop"
+
+    def __init__(self, eta=0.001, rho=0.9, epsilon=1e-8):
+        super().__init__(eta)
+        self.rho = number(rho, "rho", low=0.0, high=1.0, high_open=True)
+        self.epsilon = positive(epsilon, "epsilon")
+
+    def update(self, key, w, grad):
+        E = self.slot(key, "E", w)
+        E *= self.rho
+        E += (1.0 - self.rho) * grad * grad
+        w -= self.eta * grad / (np.sqrt(E) + self.epsilon)
+
+    def settings(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient and RMSprop's scaling, both corrected for starting at 0."""
+
+    name = "adam"
+
+    def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        super().__init__(eta)
+        self.beta1 = number(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        self.beta2 = number(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        self.epsilon = positive(epsilon, "epsilon")
+
+    def update(self, key, w, grad):
+        m, v = self.slot(key, "m", w), self.slot(key, "v", w)
+        slots = self.state[key]
+        t = slots["t"] = slots.get("t", 0) + 1
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * grad * grad
+        m_hat = m / (1.0 - self.beta1 ** t)
+        v_hat = v / (1.0 - self.beta2 ** t)
+        w -= self.eta * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+    def settings(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)}
+
+
+def get_optimizer(optimizer, eta=None, **settings):
+    """An optimiser from a name in ``OPTIMIZERS`` (with ``eta`` and other settings), or the object itself.
+
+    ``get_optimizer("momentum", eta=0.5, mu=0.8)``; an ``Optimizer`` object is returned as it is
+    (its ``eta`` replaced when ``eta`` is given).
+    """
+    if isinstance(optimizer, Optimizer):
+        if settings:
+            raise ValueError(f"settings {sorted(settings)} can only be given with an optimizer name, "
+                             f"not with the object {optimizer!r}")
+        if eta is not None:
+            optimizer.eta = positive(eta, "eta")
+        return optimizer
+    cls = lookup(OPTIMIZERS, optimizer, "optimizer", extra=" or an Optimizer object")
+    if eta is not None:
+        settings["eta"] = eta
+    try:
+        return cls(**settings)
+    except TypeError as err:
+        raise ValueError(f"optimizer {cls.name!r} does not take these settings: {err}") from None

@@ -1,0 +1,150 @@
+"""Checking arguments: the one place where "must be a whole number >= 1, got 'ten'" is written.
+
+Every public function of the package checks what it is given with these helpers, so that a bad
+argument always fails the same way: a ``ValueError`` (or ``TypeError`` for the wrong kind of object)
+whose message names the parameter, says what is allowed, and shows what was given.
+
+Used by: the engine, layers, optimisers, schedules, training loop, widgets and CLI (and so by
+every notebook that builds or trains a network).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def fail(name, allowed, value):
+    """Raise the package's standard ValueError: ``{name} must be {allowed}, got {value!r}``."""
+    raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def whole(value, name, minimum=None, maximum=None):
+    """``value`` as an ``int`` if it is a whole number (not a bool) within the bounds."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    ok = ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+    if not ok:
+        fail(name, "a whole number" + _bounds(minimum, maximum, True, True), value)
+    return int(value)
+
+
+def number(value, name, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a finite ``float`` within the bounds (``*_open`` makes a bound strict)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+    ok = ok and math.isfinite(value)
+    ok = ok and (low is None or (value > low if low_open else value >= low))
+    ok = ok and (high is None or (value < high if high_open else value <= high))
+    if not ok:
+        fail(name, "a finite number" + _bounds(low, high, not low_open, not high_open), value)
+    return float(value)
+
+
+def positive(value, name):
+    """A finite number > 0 (learning rates, step sizes, time-outs)."""
+    return number(value, name, low=0.0, low_open=True)
+
+
+def probability(value, name):
+    """A probability in [0, 1) (dropout rates: p = 1 would drop everything)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_)) and math.isfinite(value) and 0 <= value < 1
+    if not ok:
+        fail(name, "a probability in [0, 1)", value)
+    return float(value)
+
+
+def boolean(value, name):
+    """``value`` if it is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        fail(name, "True or False", value)
+    return bool(value)
+
+
+def one_of(value, name, options):
+    """``value`` if it is one of ``options`` (compared with ==)."""
+    if value not in options:
+        fail(name, f"one of {list(options)}", value)
+    return value
+
+
+def function(value, name, optional=True):
+    """``value`` if it can be called (or is None when ``optional``)."""
+    if value is None and optional:
+        return None
+    if not callable(value):
+        fail(name, "a function" + (" or None" if optional else ""), value)
+    return value
+
+
+def shape(value, name, length=None):
+    """A tuple of whole numbers >= 1, e.g. a layer's (channels, height, width)."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        fail(name, "a tuple of whole numbers >= 1", value)
+    if (length is not None and len(items) != length) or not items or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in items):
+        count = f"{length} " if length is not None else ""
+        fail(name, f"a tuple of {count}whole numbers >= 1", value)
+    return tuple(int(d) for d in items)
+
+
+def float_dtype(value, name="dtype"):
+    """``np.float64`` or ``np.float32`` as a numpy dtype."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        fail(name, "np.float64 or np.float32", value)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        fail(name, "np.float64 or np.float32", value)
+    return dtype
+
+
+def _bounds(low, high, low_inclusive, high_inclusive):
+    parts = []
+    if low is not None:
+        parts.append(f"{'>=' if low_inclusive else '>'} {low:g}")
+    if high is not None:
+        parts.append(f"{'<=' if high_inclusive else '<'} {high:g}")
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+def fits_in_memory(count, itemsize, name, what, copies=2):
+    """Refuse (ValueError naming ``name``) to allocate ``count`` numbers that cannot fit in memory.
+
+    ``copies`` counts the arrays of that size that will exist (parameters and their gradients: 2).
+    Compared with the memory the machine reports as available, so an absurd network is refused
+    with the size it would need instead of ending in a MemoryError traceback.
+    """
+    needed = count * itemsize * copies
+    available = available_memory()
+    if available is not None and needed > available:
+        raise ValueError(f"{name}: {what} has {count:,} numbers, which need about "
+                         f"{_bytes(needed)} of memory (with their gradients); this machine has "
+                         f"{_bytes(available)} available")
+
+
+def available_memory():
+    """Bytes of memory available to new allocations (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _bytes(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
