@@ -22,6 +22,45 @@ from __future__ import annotations
 import numpy as np
 
 
+class PairList(list):
+    """The book's list of ``(x, y)`` pairs that also remembers the matrices its pairs are columns of.
+
+    ``mnist_loader`` builds its lists this way: every ``x`` is a column of one matrix ``X`` (and
+    every ``y`` of the targets), so the engine can train on ``X`` directly instead of stacking
+    thousands of columns again. ``matrices`` is ``(X, y)``, or None once the list itself has been
+    changed (an item set, added, removed, or the order changed): from then on it is converted like
+    any other list. Changing an ``x`` in place changes ``X`` too, since it is a view of it. A slice
+    keeps the matching columns.
+    """
+
+    def __init__(self, pairs, X, y):
+        super().__init__(pairs)
+        self.matrices = (X, y)
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        if isinstance(index, slice) and self.matrices is not None:
+            X, y = self.matrices
+            return PairList(item, X[:, index], y[..., index])
+        return item
+
+
+def _forgetting(name):
+    method = getattr(list, name)
+
+    def changed(self, *args, **kwargs):
+        self.matrices = None
+        return method(self, *args, **kwargs)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert",
+              "pop", "remove", "clear", "sort", "reverse"):
+    setattr(PairList, _name, _forgetting(_name))
+
+
 def as_list(data):
     """``data`` itself if it is None, an ``(X, y)`` pair or a list; else a list of it.
 
@@ -66,7 +105,9 @@ def check_targets(y, n_out, m, dtype, name="y"):
 
 def as_matrices(data, n_in, n_out, dtype, name="training_data"):
     """``(X, Y, labels)`` from ``(X, y)`` arrays or a list of ``(x, y)`` pairs; see the module docstring."""
-    if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], np.ndarray) \
+    if isinstance(data, PairList) and data.matrices is not None:
+        X, y = data.matrices
+    elif isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], np.ndarray) \
             and data[0].ndim >= 2:
         X, y = data
     else:

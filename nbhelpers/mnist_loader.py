@@ -6,7 +6,9 @@ The data come from :func:`nbhelpers.data.load_mnist`; ``source`` picks the bundl
 (default, offline), the full MNIST set ("mnist") or Fashion-MNIST ("fashion").
 
 Unlike the book's Python 2 code, every function returns real lists, never one-shot
-iterators, so re-running a notebook cell (or iterating twice) works.
+iterators, so re-running a notebook cell (or iterating twice) works. The lists are
+``nbhelpers.examples.PairList``s: ordinary lists of ``(x, y)`` pairs that also remember the
+matrix their ``x`` columns come from, so that the engine need not stack them again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import load_mnist, one_hot
+from .examples import PairList
 
 __all__ = ["load_data", "load_data_wrapper", "vectorized_result"]
 
@@ -50,9 +53,9 @@ def load_data_wrapper(source: str = "sample"):
     """
     dataset = load_mnist(source, dtype=np.float64)
     X, y = dataset.train
-    training_data = list(zip(_columns(X), _columns(one_hot(y, len(dataset.classes)))))
-    validation_data = [
-        (x, int(label)) for x, label in zip(_columns(dataset.validation[0]), dataset.validation[1])
-    ]
-    test_data = [(x, int(label)) for x, label in zip(_columns(dataset.test[0]), dataset.test[1])]
+    Y = one_hot(y, len(dataset.classes))
+    training_data = PairList(zip(_columns(X), _columns(Y)), X, Y)
+    validation_data, test_data = (
+        PairList([(x, int(label)) for x, label in zip(_columns(Xs), ys)], Xs, ys)
+        for Xs, ys in (dataset.validation, dataset.test))
     return training_data, validation_data, test_data

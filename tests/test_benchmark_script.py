@@ -16,9 +16,11 @@ def test_benchmark_reports_both_cases(capsys):
     for row in ("[784, 30, 10], mini-batch 10, quadratic",
                 "[784, 100, 10], mini-batch 10, cross-entropy + L2",
                 "per-example loop", "nbhelpers engine, float64", "nbhelpers engine, float32",
-                "PyTorch"):
+                "PyTorch", "The book's chapter-1 command", "mnist_loader's lists",
+                "plain lists (stacked first)", "The book's first conv net"):
         assert row in out
-    assert out.count(" /s ") >= 6  # a rate for the loop and both engine modes, in both cases
+    assert out.count(" /s ") >= 9  # the loop and both engine modes in two cases, three book rows
+    assert "s/epoch" in out and "peak" in out
 
 
 def test_reference_loop_matches_the_engine_gradient(sample):

@@ -147,3 +147,23 @@ def test_network3_matches_the_books_initialisation_and_refuses_pickles():
         network3.load_data_shared("../data/mnist.pkl.gz")
     with pytest.raises(ValueError, match="layers must be a list ending in a SoftmaxLayer"):
         network3.Network([network3.FullyConnectedLayer(784, 10)], 10)
+
+
+def test_loader_lists_remember_their_matrices_until_changed():
+    from nbhelpers.examples import PairList, as_matrices
+
+    training_data, _, test_data = mnist_loader.load_data_wrapper()
+    assert isinstance(training_data, PairList) and training_data.matrices is not None
+    X, Y, labels = as_matrices(training_data, 784, 10, np.float64)
+    assert np.shares_memory(X, training_data[0][0])           # no copy: the loader's own matrix
+    part = training_data[100:200:2]
+    assert isinstance(part, PairList) and part.matrices[0].shape == (784, 50)
+    assert np.array_equal(as_matrices(part, 784, 10, np.float64)[0][:, 3], training_data[106][0][:, 0])
+    import random
+
+    random.Random(0).shuffle(training_data)                    # the book's own shuffle
+    assert training_data.matrices is None
+    X2, _, labels2 = as_matrices(training_data, 784, 10, np.float64)
+    assert np.array_equal(X2[:, 0], training_data[0][0][:, 0]) and not np.shares_memory(X2, X)
+    test_data.append(test_data[0])
+    assert test_data.matrices is None and len(as_matrices(test_data, 784, 10, np.float64)[2]) == 501
