@@ -181,10 +181,17 @@ def test_exercises_fold_away_a_hint_and_a_solution(path):
 
 
 def _readme_exercise_lines():
+    """The items of the README's list of exercises, each joined into one line."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert README_SECTION in text, f"README.md needs a section '{README_SECTION}'"
     section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
-    return [line for line in section.splitlines() if line.lstrip().startswith(("-", "*", "|"))]
+    items = []
+    for line in section.splitlines():
+        if line.startswith(("- ", "* ", "|")):
+            items.append(line)
+        elif line.startswith(" ") and line.strip() and items:      # a wrapped item goes on
+            items[-1] += " " + line.strip()
+    return items
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -193,7 +200,7 @@ def test_readme_lists_each_lessons_exercises(path):
     if not exercises:
         return
     lines = [line for line in _readme_exercise_lines() if path.stem in line]
-    assert len(lines) == 1, f"README should list {path.stem}'s exercises on one line"
+    assert len(lines) == 1, f"README should list {path.stem}'s exercises in one item"
     missing = [title for _, title, _ in exercises if title.lower() not in lines[0].lower()]
     assert not missing, f"README's line for {path.stem} does not name: {missing}"
 
