@@ -11,6 +11,11 @@ export PATH := $(BIN):$(PATH)
 export MPLBACKEND ?= Agg
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Besides outputs and execution counts, what running a notebook adds to it and git should not keep:
+# the kernel's version details, and cells folded away in JupyterLab.
+STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+	metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+	metadata.language_info.pygments_lexer metadata.language_info.version cell.metadata.jupyter
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -42,6 +47,7 @@ git-filter:
 	  git config filter.nbstripout.clean '$(VENV)/bin/nbstripout' && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
+	  git config filter.nbstripout.extrakeys '$(STRIP_KEYS)' && \
 	  git config diff.ipynb.textconv '$(VENV)/bin/nbstripout -t'; \
 	fi
 
@@ -64,7 +70,7 @@ nbval: $(STAMP)
 test: lint unit nbval
 
 strip: $(STAMP)
-	$(BIN)/nbstripout $(NOTEBOOKS)
+	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

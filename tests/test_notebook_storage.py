@@ -62,11 +62,16 @@ def stored_outputs(root):
     return problems
 
 
-def _notebook_with_outputs(path):
-    nb = {"cells": [{"cell_type": "code", "execution_count": 7, "id": "0", "metadata": {},
+def _notebook_with_outputs(path, python="3.11.7"):
+    """A notebook as JupyterLab saves it after a run: outputs, counts, widget state, and the
+    kernel's language details (which name the Python version)."""
+    nb = {"cells": [{"cell_type": "code", "execution_count": 7, "id": "0",
+                     "metadata": {"jupyter": {"outputs_hidden": True}},
                      "outputs": [{"name": "stdout", "output_type": "stream", "text": ["42\n"]}],
                      "source": ["print(42)"]}],
-          "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {}}},
+          "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {}},
+                       "language_info": {"name": "python", "version": python,
+                                         "mimetype": "text/x-python", "file_extension": ".py"}},
           "nbformat": 4, "nbformat_minor": 5}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(nb, indent=1))
@@ -100,8 +105,11 @@ def test_a_working_copy_with_outputs_stores_none(tmp_path):
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-q", "-m", "a lesson that was run before it was added")
     assert stored_outputs(tmp_path) == []
+    stored = json.loads(_git(tmp_path, "cat-file", "blob", ":notebooks/00-lesson.ipynb"))
+    assert stored["metadata"]["language_info"] == {"name": "python"}
+    assert stored["cells"][0]["metadata"] == {}
     assert json.loads(lesson.read_text())["cells"][0]["outputs"], "the working copy keeps them"
-    _notebook_with_outputs(lesson)                   # run again: outputs saved once more
+    _notebook_with_outputs(lesson, python="3.12.1")  # run again, on another Python
     assert _git(tmp_path, "status", "--porcelain") == ""
     assert stored_outputs(tmp_path) == []
 
