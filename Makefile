@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml
 
 # Notebooks are stored without outputs, yet a working copy may keep them: .gitattributes sends every
 # notebook through nbstripout as git stages it (a "clean" filter), so outputs never reach a commit and
-# `git status` ignores them. The filter itself must be named in the clone's own .git/config, which
+# `git diff` does not show them. The filter itself must be named in the clone's own .git/config, which
 # git never copies: this target puts it there (outside a git checkout it does nothing). The command
 # is relative to the top of the working tree, where git runs filters, so each checkout uses its own
 # .venv.
