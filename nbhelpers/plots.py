@@ -7,6 +7,7 @@ Used by: notebooks 00 (start here), 03 (the MNIST network), 05-07 (chapter 3), a
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def _plt():
@@ -102,7 +103,25 @@ def plot_history(history, title=None, axes=None, label=None, evaluation_label="e
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs 0, 1, 2, ...
+        _plain_y_axis(ax)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     return fig
+
+
+def _plain_y_axis(ax, min_relative_span=0.01):
+    """Tick labels that read as numbers even when the curves are flat.
+
+    A cost that barely moves (say 0.49999997 to 0.49999998) would otherwise get an axis labelled
+    with an offset, like "1e-9+4.9999997e-1". Here the offset is turned off and the axis spans at
+    least ``min_relative_span`` of its middle value, so the ticks read 0.4975, 0.5000, 0.5025.
+    """
+    ax.ticklabel_format(axis="y", useOffset=False)
+    low, high = ax.get_ylim()
+    middle = (low + high) / 2
+    span = min_relative_span * abs(middle)
+    if high - low < span:
+        ax.set_ylim(middle - span / 2, middle + span / 2)

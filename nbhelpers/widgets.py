@@ -59,12 +59,18 @@ MINI_BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100)
 DEFAULT_TRAIN_SIZE = 1000
 
 # Slider ranges; a constructor value outside a range widens it rather than being clipped.
-ETA_EXPONENTS = (-3, 2)      # 1e-3 .. 1e2
+# eta spans three decades, the rates that teach something on MNIST: on a log slider every pixel
+# multiplies eta by the same factor, so more decades would make a short drag a huge jump. The
+# exponent moves in steps of 0.01 (2.3% of eta), and any value in range can be typed in the box.
+ETA_EXPONENTS = (-2, 1)      # 1e-2 .. 1e1
+ETA_STEP = 0.01
 LMBDA_EXPONENTS = (-2, 2)    # 1e-2 .. 1e2
 HIDDEN_RANGE = (1, 100)
 EPOCHS_RANGE = (1, 60)
 #: lmbda shown on the slider when the panel starts with lmbda = 0 (regularise box unticked).
 LMBDA_WHEN_OFF = 1.0
+# The drawn curves, in inches at DPI dots per inch: 800 pixels wide, 960 with the weight histogram.
+FIGURE_WIDTH, FIGURE_WIDTH_WITH_WEIGHTS, FIGURE_HEIGHT, DPI = 10, 12, 3.5, 80
 
 
 
@@ -124,7 +130,7 @@ class TrainerPanel:
             (n_in, n) float, one example per column, and y (n,) int labels, such as
             ``load_mnist()`` returns. None (default) loads the bundled MNIST sample.
         hidden: hidden neurons (int >= 1); the network is ``[n_in, hidden, n_classes]``.
-        eta: learning rate (float > 0); its slider is logarithmic (1e-3 .. 1e2 by default).
+        eta: learning rate (float > 0); its slider is logarithmic (1e-2 .. 1e1 by default).
         lmbda: regularisation strength (float >= 0). 0 leaves the "regularise" box unticked.
         epochs: epochs per run (int >= 1).
         mini_batch_size: examples per gradient step (int >= 1).
@@ -222,13 +228,13 @@ class TrainerPanel:
         self._quiet = False                 # True while the panel itself sets a control
 
         style = {"description_width": "115px"}
-        wide = widgets.Layout(width="420px")
+        wide = widgets.Layout(width="520px")
         eta_range = _exponents(eta, ETA_EXPONENTS)
         lmbda_shown = lmbda if lmbda > 0 else LMBDA_WHEN_OFF
         lmbda_range = _exponents(lmbda_shown, LMBDA_EXPONENTS)
         every = {
             "eta": widgets.FloatLogSlider(
-                value=eta, base=10, min=eta_range[0], max=eta_range[1], step=0.05,
+                value=eta, base=10, min=eta_range[0], max=eta_range[1], step=ETA_STEP,
                 description="η (eta)", readout_format=".3g", continuous_update=False,
                 style=style, layout=wide),
             "lmbda": widgets.FloatLogSlider(
@@ -262,7 +268,8 @@ class TrainerPanel:
         self._status = widgets.Label(value="Ready: move a control or press Train.")
         self._error = widgets.HTML(value="")
         self._error_text = ""
-        self._plot = widgets.Output(layout=widgets.Layout(min_height="300px"))
+        # as tall as the drawn curves, so the panel keeps its height while it redraws
+        self._plot = widgets.Output(layout=widgets.Layout(min_height=f"{round(FIGURE_HEIGHT * DPI)}px"))
 
         for name, control in every.items():
             control.observe(self._on_lmbda if name == "lmbda" else self._on_change, names="value")
@@ -518,27 +525,37 @@ class TrainerPanel:
         return ", ".join(parts) + f". ({described})"
 
     @staticmethod
-    def _render(history, s, net=None):
+    def _title(s):
+        """The plot's title for the settings ``s``; it names a regulariser only when lmbda > 0."""
+        regularised = (f"{s['regularization'].upper()} regularisation, λ = {s['lmbda']:.3g}"
+                       if s["lmbda"] > 0 else "no regularisation")
+        return (f"η = {s['eta']:.3g}, hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "
+                f"{s['cost'].replace('_', '-')} cost, {regularised}")
+
+    @classmethod
+    def _render(cls, history, s, net=None):
         """The learning curves (and, given ``net``, its weight histogram) as base64 PNG text,
-        drawn without pyplot so that it is safe in a thread."""
+        drawn without pyplot so that it is safe in a thread.
+
+        The figure is drawn at the size it is shown (about 800 or 960 pixels wide), so that the
+        notebook does not shrink it and its fonts stay readable."""
         from matplotlib.figure import Figure
 
         from .plots import plot_history
 
-        fig = Figure(figsize=(15 if net is not None else 10, 3.4))
+        width = FIGURE_WIDTH_WITH_WEIGHTS if net is not None else FIGURE_WIDTH
+        fig = Figure(figsize=(width, FIGURE_HEIGHT), layout="constrained")
         axes = fig.subplots(1, 3 if net is not None else 2)
         if net is not None:
             weights = np.concatenate([w.ravel() for w in net.weights])
             axes[2].hist(weights, bins=np.linspace(-1.5, 1.5, 121), color="C2")
             axes[2].set(xlabel="weight", ylabel="count", yscale="log",
                         title=f"Weights (norm {np.linalg.norm(weights):.1f})")
+            axes[2].grid(alpha=0.3)
             axes = axes[:2]
-        plot_history(history, axes=axes, evaluation_label="validation",
-                     title=(f"eta = {s['eta']:.3g}, lmbda = {s['lmbda']:.3g}, "
-                            f"hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "
-                            f"{s['cost']} cost, {s['regularization']}"))
+        plot_history(history, axes=axes, evaluation_label="validation", title=cls._title(s))
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80)
+        fig.savefig(buffer, format="png", dpi=DPI)
         return base64.b64encode(buffer.getvalue()).decode("ascii")
 
     def _set_error(self, text):

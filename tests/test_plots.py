@@ -33,3 +33,29 @@ def test_plot_history_draws_every_monitored_curve(sample):
     assert [line.get_label() for line in cost_ax.lines] == ["training", "validation"]
     assert np.allclose(acc_ax.lines[1].get_ydata(), np.array(history.evaluation_accuracy) * 100)
     assert list(cost_ax.lines[0].get_xdata()) == [0, 1, 2]
+
+
+def test_flat_curves_get_plain_tick_labels():
+    from nbhelpers.history import History
+
+    history = History(epoch=[0, 1, 2, 3], training_cost=[0.49999997, 0.49999998, 0.49999997, 0.5],
+                      training_accuracy=[0.1] * 4)
+    fig = plot_history(history)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        assert ax.yaxis.get_offset_text().get_text() == ""        # no "1e-9+4.9999997e-1"
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert all("e" not in label for label in labels), labels
+        assert len(set(labels)) == len(labels) >= 3               # distinct, readable ticks
+    cost_ax = fig.axes[0]
+    assert "0.500" in [t.get_text() for t in cost_ax.get_yticklabels()]
+
+
+def test_epochs_are_whole_numbers_from_0():
+    from nbhelpers.history import History
+
+    history = History(epoch=[0, 1, 2], training_cost=[0.3, 0.2, 0.1])
+    fig = plot_history(history)
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= 2]
+    assert ticks == [0, 1, 2]

@@ -50,7 +50,7 @@ def test_controls_are_the_right_widgets(sample):
     assert tuple(c["regularization"].options) == ("l2", "l1")
     for name in ("eta", "lmbda", "hidden", "epochs"):
         assert c[name].continuous_update is False, f"{name} would retrain while dragging"
-    assert c["eta"].min <= -3 and c["eta"].max >= 2  # 1e-3 .. 1e2
+    assert c["eta"].min <= -2 and c["eta"].max >= 1  # 1e-2 .. 1e1
     assert isinstance(panel.widget, widgets.VBox)
     assert "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
     assert panel.history is None and "Ready" in panel.status
@@ -71,6 +71,40 @@ def test_constructor_values_reach_the_controls(sample):
 def test_eta_outside_the_default_range_widens_the_slider(sample):
     panel = small(sample, eta=500.0)
     assert panel.controls["eta"].value == pytest.approx(500.0)
+
+
+def test_eta_slider_moves_by_sensible_amounts(sample):
+    eta = small(sample).controls["eta"]
+    # a log slider multiplies eta by the same factor per pixel: 10**((max - min) / track width).
+    # Three decades over the ~350-pixel track of a 520-pixel slider: a factor ~1.02 per pixel,
+    # ~3.3 per 60 pixels of drag (five decades on a ~200-pixel track gave ~28).
+    assert eta.max - eta.min <= 3
+    assert eta.step <= 0.02
+    assert eta.readout, "the value must stay visible and editable (typed) in the box"
+    assert 10 ** eta.min <= 0.05 and 10 ** eta.max >= 5  # the rates the lessons use
+    track = int(eta.layout.width.removesuffix("px")) - 115 - 55  # description and readout
+    assert 10 ** (60 * (eta.max - eta.min) / track) < 4
+
+
+def test_typed_eta_is_the_one_trained_with(sample):
+    panel = small(sample, threaded=False)
+    panel.controls["eta"].value = 0.37  # what typing 0.37 in the box sends
+    assert panel.history.eta[0] == pytest.approx(0.37)
+
+
+@pytest.mark.parametrize("lmbda, regularization, says, never", [
+    (0.0, "l2", "no regularisation", ("l2", "L2", "λ")),
+    (0.0, "l1", "no regularisation", ("l1", "L1", "λ")),
+    (5.0, "l2", "L2 regularisation, λ = 5", ("no regularisation",)),
+    (0.25, "l1", "L1 regularisation, λ = 0.25", ("L2",)),
+])
+def test_plot_title_names_a_regulariser_only_when_lmbda_is_positive(lmbda, regularization, says,
+                                                                     never):
+    settings = {"eta": 3.0, "lmbda": lmbda, "hidden": 30, "epochs": 1, "mini_batch_size": 10,
+                "cost": "cross_entropy", "regularization": regularization}
+    title = TrainerPanel._title(settings)
+    assert says in title and "η = 3" in title and "cross-entropy cost" in title
+    assert not any(word in title for word in never), title
 
 
 def test_subset_of_controls_keeps_the_others_fixed(sample):
@@ -331,8 +365,13 @@ def test_weight_histogram_is_drawn_beside_the_curves(sample):
     plain.run()
     with_weights.run()
 
-    def width(panel):
+    def size(panel):
         png = base64.b64decode(panel._plot.outputs[0]["data"]["image/png"])
-        return int.from_bytes(png[16:20], "big")  # the PNG header's width field
+        return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # PNG header
 
-    assert width(with_weights) > 1.3 * width(plain)
+    (plain_width, plain_height), (width, height) = size(plain), size(with_weights)
+    assert width > 1.15 * plain_width
+    # drawn at the size a notebook shows it (not shrunk to fit, which makes the fonts tiny) ...
+    assert width <= 1000
+    # ... and exactly as tall as the area kept for it, so there is no blank gap below
+    assert height == plain_height == int(with_weights._plot.layout.min_height.removesuffix("px"))
