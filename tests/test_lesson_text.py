@@ -157,13 +157,38 @@ def test_check_cells_follow_the_convention(path):
 
 
 def _exercises(path):
-    """(kind, title, markdown) for every exercise or problem a lesson states."""
+    """(kind, title, markdown) for every exercise or problem a lesson states.
+
+    The markdown is the exercise's cell and the markdown cells after it, up to the next section
+    ("## ...") or exercise: a hint and solution may follow a slider the exercise asks to use.
+    """
     found = []
-    for cell in _cells(path):
-        if cell["cell_type"] == "markdown":
-            text = _source(cell)
-            found += [(kind, title, text) for kind, title in EXERCISE.findall(text)]
+    cells = [cell for cell in _cells(path) if cell["cell_type"] == "markdown"]
+    for i, cell in enumerate(cells):
+        text = _source(cell)
+        titles = EXERCISE.findall(text)
+        if not titles:
+            continue
+        block = text
+        for later in cells[i + 1:]:
+            later_text = _source(later)
+            if EXERCISE.search(later_text) or re.match(r"^#{1,2} ", later_text):
+                break
+            block += "\n" + later_text
+        found += [(kind, title, block) for kind, title in titles]
     return found
+
+
+LOOSE_HEADING = re.compile(r"^#{2,4}\s+(?:Exercise|Problem)\b(?!\s*:).*$", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_exercise_headings_follow_the_convention(path):
+    """A heading that starts with Exercise or Problem must be "Exercise: title" or "Problem: title",
+    so that the other checks (and the README list) see it."""
+    loose = [line for cell in _cells(path) if cell["cell_type"] == "markdown"
+             for line in LOOSE_HEADING.findall(_source(cell))]
+    assert not loose, f"{path.name}: headings not in the form '### Exercise: <title>': {loose}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
