@@ -11,8 +11,14 @@ starting value" rule does: asked right after it lowered eta, so no epoch trains 
 - ``HalveOnPlateau(eta, patience=10, factor=0.5, min_fraction=1/128)``: multiply eta by factor
   whenever validation accuracy has not improved for ``patience`` epochs; stop once eta has fallen
   to ``min_fraction`` of its start.
+- ``ExponentialDecay(eta, factor=0.9)``: eta * factor**epoch, a smooth cooling like the
+  temperature of simulated annealing.
+- ``CosineAnnealing(eta, epochs, eta_min=0)``: from eta down to eta_min along half a cosine over
+  ``epochs`` epochs (then eta_min). It needs the length of the run, so it is built as an object
+  and is not in the table of names.
 
-Used by: the engine (``nbhelpers.engine``) and the notebook on hyper-parameters (07).
+Used by: the engine (``nbhelpers.engine``) and the notebooks on hyper-parameters (07) and on going
+beyond plain SGD (11).
 """
 
 from __future__ import annotations
@@ -97,7 +103,38 @@ class HalveOnPlateau(Constant):
                 f"factor={self.factor}, min_fraction={self.min_fraction})")
 
 
-SCHEDULES = {"constant": Constant, "step": StepDecay, "plateau": HalveOnPlateau}
+class ExponentialDecay(Constant):
+    """eta0 * factor ** epoch: eta shrinks by the same fraction every epoch."""
+
+    def __init__(self, eta, factor=0.9):
+        super().__init__(eta)
+        self.factor = number(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def eta(self, epoch, history):
+        return self.eta0 * self.factor ** epoch
+
+    def __repr__(self):
+        return f"ExponentialDecay(eta={self.eta0}, factor={self.factor})"
+
+
+class CosineAnnealing(Constant):
+    """eta_min + (eta0 - eta_min) * (1 + cos(pi * epoch / epochs)) / 2, then eta_min after ``epochs``."""
+
+    def __init__(self, eta, epochs, eta_min=0.0):
+        super().__init__(eta)
+        self.epochs = whole(epochs, "epochs", minimum=1)
+        self.eta_min = number(eta_min, "eta_min", low=0.0, high=self.eta0, high_open=True)
+
+    def eta(self, epoch, history):
+        progress = min(epoch, self.epochs) / self.epochs
+        return self.eta_min + 0.5 * (self.eta0 - self.eta_min) * (1.0 + math.cos(math.pi * progress))
+
+    def __repr__(self):
+        return f"CosineAnnealing(eta={self.eta0}, epochs={self.epochs}, eta_min={self.eta_min})"
+
+
+SCHEDULES = {"constant": Constant, "step": StepDecay, "plateau": HalveOnPlateau,
+             "exponential": ExponentialDecay}
 
 
 def make_schedule(schedule, eta):
