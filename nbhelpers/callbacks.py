@@ -233,11 +233,18 @@ class GradientMonitor(Callback):
         return [float(np.linalg.norm(layer.nabla_b)) for layer in self._layers(net)]
 
     def _measure(self, run):
+        """The gradient of the training cost (training mode: batch statistics for batch
+        normalisation), without side effects: running averages frozen, and dropout drawing from a
+        generator of its own so that the run's random numbers are left alone."""
         X, Y = self.data if self.data is not None else run.training[:2]
         if self.data is None:
             X, Y = X[:, :GRADIENT_PROBE_SIZE], Y[:, :GRADIENT_PROBE_SIZE]
-        run.net.gradient(X, Y, training=False)
-        run.history.gradient_norms.append(self._norms(run.net))
+        net = run.net
+        with net.frozen():
+            net.bind_rng(np.random.default_rng(0))
+            net.gradient(X, Y, training=True)
+            net.bind_rng(run.rng)
+        run.history.gradient_norms.append(self._norms(net))
 
     def on_train_begin(self, run):
         if self.data is not None:

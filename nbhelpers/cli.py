@@ -99,7 +99,7 @@ def build_parser():
     train.add_argument("--dropout", type=_number(float, 0, maximum=1), default=0.0,
                        help="probability of dropping a hidden neuron, in [0, 1) (default: 0)")
     train.add_argument("--schedule", type=_name(SCHEDULES, "schedule"), default="constant",
-                       help="constant (default), step or plateau")
+                       help="constant (default), step, plateau or exponential")
     train.add_argument("--early-stopping", type=_number(int, 1), default=None, metavar="N",
                        help="stop after N epochs without a better validation accuracy")
     train.add_argument("--data", type=_name({k: 0 for k in DATA_CHOICES}, "data set"),

@@ -168,3 +168,25 @@ def test_train_conv_net_learns_the_sample(sample):
     history = net.SGD((X[:, :1000], y[:1000]), 2, 10, 0.1, evaluation_data=sample.validation,
                       progress=False, verbose=False)
     assert history.evaluation_accuracy[-1] > 0.7
+
+
+def test_gradient_monitor_leaves_the_run_alone(sample):
+    """Measuring gradients must not change what is learned: same weights with and without it,
+    even with dropout (random masks) and batch normalisation (running averages)."""
+    from nbhelpers.layers import Activation, BatchNorm, Dropout
+
+    X, y = sample.train
+
+    def make():
+        return Network([Dense(784, 20, "linear"), BatchNorm(20), Activation("sigmoid"), Dropout(0.3),
+                        Dense(20, 10)], cost="cross_entropy")
+
+    plain, watched = make(), make()
+    plain.SGD((X[:, :300], y[:300]), 2, 10, 0.5, seed=3, progress=False, verbose=False)
+    history = watched.SGD((X[:, :300], y[:300]), 2, 10, 0.5, seed=3, monitor_gradients="epoch",
+                          progress=False, verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip(plain.weights, watched.weights))
+    assert np.array_equal(plain.layers[1].running_mean, watched.layers[1].running_mean)
+    # measured in training mode: batch normalisation uses the batch's statistics, so the first
+    # layer's bias, which it subtracts away, gets no gradient at all
+    assert history.gradient_norms[0][0] < 1e-12 < history.gradient_norms[0][1]
