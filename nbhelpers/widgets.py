@@ -45,12 +45,15 @@ import numpy as np
 from .callbacks import StopTraining
 from .engine import Network
 from .initializers import INITIALIZERS
+from .optimizers import OPTIMIZERS
 from .regularization import REGULARIZATIONS
+from .validate import boolean, fail, number, one_of, positive, whole
 
 __all__ = ["TrainerPanel", "CONTROL_NAMES", "COST_NAMES", "MINI_BATCH_SIZES", "DEFAULT_TRAIN_SIZE"]
 
 #: The controls a panel can show, in display order.
-CONTROL_NAMES = ("eta", "lmbda", "hidden", "epochs", "mini_batch_size", "cost", "regularization")
+CONTROL_NAMES = ("eta", "lmbda", "hidden", "epochs", "mini_batch_size", "cost", "regularization",
+                 "optimizer")
 #: The costs offered in the cost drop-down.
 COST_NAMES = ("quadratic", "cross_entropy", "log_likelihood")
 #: The sizes offered in the mini-batch drop-down (a constructor value outside the list is added).
@@ -74,33 +77,6 @@ FIGURE_WIDTH, FIGURE_WIDTH_WITH_WEIGHTS, FIGURE_HEIGHT, DPI = 10, 12, 3.5, 80
 
 
 
-def _fail(name, allowed, value):
-    raise ValueError(f"{name} must be {allowed}, got {value!r}")
-
-
-def _whole(value, name, low, high=None):
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
-    ok = ok and (high is None or value <= high)
-    if not ok:
-        bounds = f">= {low}" if high is None else f"between {low} and {high}"
-        _fail(name, f"a whole number {bounds}", value)
-    return int(value)
-
-
-def _positive(value, name, allow_zero=False):
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        _fail(name, "a finite number >= 0" if allow_zero else "a finite number > 0", value)
-    return float(value)
-
-
-def _choice(value, name, options):
-    if value not in options:
-        _fail(name, f"one of {list(options)}", value)
-    return value
-
-
 def _exponents(value, default):
     """A (min, max) base-10 exponent range for a log slider that contains ``value``."""
     low, high = default
@@ -114,16 +90,16 @@ def _check_split(split, name):
     try:
         X, y = split
     except (TypeError, ValueError):
-        _fail(name, "a pair (X, y) of arrays", type(split).__name__)
+        fail(name, "a pair (X, y) of arrays", type(split).__name__)
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
-        _fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
+        fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
               f"shapes {X.shape} and {y.shape}")
     return X, y
 
 
 class TrainerPanel:
-    """Sliders for eta, lmbda, hidden size, epochs, mini-batch size, cost and regulariser; plots.
+    """Sliders for eta, lmbda, hidden size, epochs, mini-batch size, cost, regulariser and optimiser.
 
     Args:
         data: a data set with ``.train`` and ``.validation`` splits, each ``(X, y)`` with X
@@ -136,6 +112,9 @@ class TrainerPanel:
         mini_batch_size: examples per gradient step (int >= 1).
         cost: "quadratic", "cross_entropy" or "log_likelihood" (softmax output).
         regularization: "l2" or "l1".
+        optimizer: the update rule, a name from ``nbhelpers.optimizers.OPTIMIZERS`` ("sgd", the
+            book's, by default; "momentum", "nesterov", "adagrad", "rmsprop", "adam"), each with
+            its usual settings; eta is the slider's.
         controls: the names of the controls to show, a tuple drawn from ``CONTROL_NAMES``
             (default: all). The others stay fixed at the values given here.
         train_size: how many training examples to use (the first ones, int >= 1), None for
@@ -169,36 +148,34 @@ class TrainerPanel:
 
     def __init__(self, data=None, hidden=30, eta=3.0, lmbda=0.0, epochs=10, mini_batch_size=10,
                  cost="quadratic", regularization="l2", controls=None, train_size=None, seed=0,
-                 threaded=True, init="default", show_weights=False):
+                 threaded=True, init="default", show_weights=False, optimizer="sgd"):
         import ipywidgets as widgets
 
-        hidden = _whole(hidden, "hidden", 1)
-        eta = _positive(eta, "eta")
-        lmbda = _positive(lmbda, "lmbda", allow_zero=True)
-        epochs = _whole(epochs, "epochs", 1)
-        mini_batch_size = _whole(mini_batch_size, "mini_batch_size", 1)
-        cost = _choice(cost, "cost", COST_NAMES)
-        regularization = _choice(regularization, "regularization", tuple(REGULARIZATIONS))
+        hidden = whole(hidden, "hidden", minimum=1)
+        eta = positive(eta, "eta")
+        lmbda = number(lmbda, "lmbda", low=0.0)
+        epochs = whole(epochs, "epochs", minimum=1)
+        mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
+        cost = one_of(cost, "cost", COST_NAMES)
+        regularization = one_of(regularization, "regularization", tuple(REGULARIZATIONS))
+        optimizer = one_of(optimizer, "optimizer", tuple(OPTIMIZERS))
         self._shown = self._check_controls(controls)
-        seed = _whole(seed, "seed", 0)
-        if not isinstance(threaded, bool):
-            _fail("threaded", "True or False", threaded)
-        self.init = _choice(init, "init", tuple(INITIALIZERS))
-        if not isinstance(show_weights, bool):
-            _fail("show_weights", "True or False", show_weights)
-        self.show_weights = show_weights
+        seed = whole(seed, "seed", minimum=0)
+        threaded = boolean(threaded, "threaded")
+        self.init = one_of(init, "init", tuple(INITIALIZERS))
+        self.show_weights = boolean(show_weights, "show_weights")
 
         if data is None:
             from .data import load_mnist
 
             data = load_mnist()
         if not (hasattr(data, "train") and hasattr(data, "validation")):
-            _fail("data", "None or a data set with .train and .validation splits (as load_mnist "
+            fail("data", "None or a data set with .train and .validation splits (as load_mnist "
                   "returns)", type(data).__name__)
         X, y = _check_split(data.train, "data.train")
         VX, vy = _check_split(data.validation, "data.validation")
         if VX.shape[0] != X.shape[0]:
-            _fail("data.validation", f"inputs with {X.shape[0]} rows like data.train",
+            fail("data.validation", f"inputs with {X.shape[0]} rows like data.train",
                   f"shape {VX.shape}")
         n = X.shape[1]
         if train_size is None:
@@ -206,7 +183,7 @@ class TrainerPanel:
         elif train_size == "all":
             train_size = n
         else:
-            train_size = _whole(train_size, "train_size", 1, n)
+            train_size = whole(train_size, "train_size", minimum=1, maximum=n)
         classes = getattr(data, "classes", None)
         n_out = len(classes) if classes else int(max(y.max(), vy.max())) + 1
         self.training_data = (X[:, :train_size], y[:train_size])
@@ -254,6 +231,8 @@ class TrainerPanel:
                                      style=style),
             "regularization": widgets.Dropdown(options=tuple(REGULARIZATIONS), value=regularization,
                                                description="regulariser", style=style),
+            "optimizer": widgets.Dropdown(options=tuple(OPTIMIZERS), value=optimizer,
+                                          description="optimiser", style=style),
         }
         self._all = every
         self.controls = {name: every[name] for name in self._shown}
@@ -300,17 +279,17 @@ class TrainerPanel:
         try:
             names = list(controls)
         except TypeError:
-            _fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
+            fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
         unknown = [name for name in names if name not in CONTROL_NAMES]
         if unknown:
-            _fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
+            fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
                   else unknown)
         return tuple(name for name in CONTROL_NAMES if name in names)
 
     @property
     def settings(self):
         """The current values as a dict: eta, lmbda (0 when "regularise" is off), hidden, epochs,
-        mini_batch_size, cost, regularization."""
+        mini_batch_size, cost, regularization, optimizer."""
         values = {name: control.value for name, control in self._all.items()}
         values["lmbda"] = float(values["lmbda"]) if self.regularise.value else 0.0
         values["eta"] = float(values["eta"])
@@ -462,7 +441,8 @@ class TrainerPanel:
         self.progress.value = 0
         self.progress.bar_style = "info"
         described = (f"eta={s['eta']:.3g}, lmbda={s['lmbda']:.3g}, hidden={s['hidden']}, "
-                     f"mini-batch {s['mini_batch_size']}, {s['cost']}")
+                     f"mini-batch {s['mini_batch_size']}, {s['cost']}"
+                     + (f", {s['optimizer']}" if s["optimizer"] != "sgd" else ""))
         self._status.value = f"Training 0/{s['epochs']} epochs: {described}"
 
         def stop():
@@ -482,8 +462,8 @@ class TrainerPanel:
                       seed=self.seed)
         history = net.SGD(self.training_data, s["epochs"], s["mini_batch_size"], s["eta"],
                           lmbda=s["lmbda"], evaluation_data=self.validation_data,
-                          regularization=s["regularization"], callback=callback, stop=stop,
-                          progress=False, verbose=False)
+                          regularization=s["regularization"], optimizer=s["optimizer"],
+                          callback=callback, stop=stop, progress=False, verbose=False)
         if not self._is_current(generation):
             self.runs_superseded += 1
             return history
@@ -529,8 +509,9 @@ class TrainerPanel:
         """The plot's title for the settings ``s``; it names a regulariser only when lmbda > 0."""
         regularised = (f"{s['regularization'].upper()} regularisation, λ = {s['lmbda']:.3g}"
                        if s["lmbda"] > 0 else "no regularisation")
+        rule = "" if s["optimizer"] == "sgd" else f", {s['optimizer']}"
         return (f"η = {s['eta']:.3g}, hidden = {s['hidden']}, mini-batch = {s['mini_batch_size']}, "
-                f"{s['cost'].replace('_', '-')} cost, {regularised}")
+                f"{s['cost'].replace('_', '-')} cost, {regularised}{rule}")
 
     @classmethod
     def _render(cls, history, s, net=None):

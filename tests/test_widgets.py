@@ -60,10 +60,10 @@ def test_controls_are_the_right_widgets(sample):
 
 def test_constructor_values_reach_the_controls(sample):
     panel = small(sample, hidden=17, eta=0.25, lmbda=2.0, epochs=4, mini_batch_size=7,
-                  cost="cross_entropy", regularization="l1")
+                  cost="cross_entropy", regularization="l1", optimizer="nesterov")
     s = panel.settings
     assert s == {"eta": 0.25, "lmbda": 2.0, "hidden": 17, "epochs": 4, "mini_batch_size": 7,
-                 "cost": "cross_entropy", "regularization": "l1"}
+                 "cost": "cross_entropy", "regularization": "l1", "optimizer": "nesterov"}
     assert 7 in panel.controls["mini_batch_size"].options
     assert panel.regularise.value is True
 
@@ -101,7 +101,7 @@ def test_typed_eta_is_the_one_trained_with(sample):
 def test_plot_title_names_a_regulariser_only_when_lmbda_is_positive(lmbda, regularization, says,
                                                                      never):
     settings = {"eta": 3.0, "lmbda": lmbda, "hidden": 30, "epochs": 1, "mini_batch_size": 10,
-                "cost": "cross_entropy", "regularization": regularization}
+                "cost": "cross_entropy", "regularization": regularization, "optimizer": "sgd"}
     title = TrainerPanel._title(settings)
     assert says in title and "η = 3" in title and "cross-entropy cost" in title
     assert not any(word in title for word in never), title
@@ -375,3 +375,17 @@ def test_weight_histogram_is_drawn_beside_the_curves(sample):
     assert width <= 1000
     # ... and exactly as tall as the area kept for it, so there is no blank gap below
     assert height == plain_height == int(with_weights._plot.layout.min_height.removesuffix("px"))
+
+
+def test_optimizer_choice_reaches_the_training(sample):
+    plain = small(sample, threaded=False, eta=0.01)
+    adam = small(sample, threaded=False, eta=0.01, optimizer="adam")
+    assert "optimizer" in adam.controls and adam.settings["optimizer"] == "adam"
+    h_plain, h_adam = plain.run(), adam.run()
+    # at this small eta plain SGD hardly moves, Adam's scaled steps do
+    assert h_adam.training_cost[-1] < h_plain.training_cost[-1]
+    assert "adam" in adam.status and "adam" not in plain.status
+    adam.controls["optimizer"].value = "momentum"
+    assert adam.history is not None and "momentum" in adam.status
+    with pytest.raises(ValueError, match=r"optimizer must be one of \['sgd', 'momentum'.*got 'lbfgs'"):
+        small(sample, optimizer="lbfgs")
