@@ -325,8 +325,9 @@ def _duration(minutes):
     return f"~{minutes / 60:.0f} h" if minutes >= 120 else f"~{minutes / 60:.1f} h"
 
 
-def list_experiments(out=sys.stdout):
+def list_experiments(out=None):
     """Print the table of experiments: name, what, the book's epochs and figure, rough time."""
+    out = out or sys.stdout
     print(f"{'experiment':<15} {'ch.':>3}  {'what':<48} {'epochs':>6}  {'the book':>9}  time", file=out)
     for e in _LIST:
         figure = _format(e.book) if e.chapter != 5 else "see below"
