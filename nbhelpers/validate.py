@@ -55,6 +55,20 @@ def probability(value, name):
     return float(value)
 
 
+def numbers(values, name, ndim=1):
+    """``values`` as a float array with ``ndim`` dimensions, at least one entry, all finite."""
+    try:
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        fail(name, "an array of numbers", values)
+    if array.ndim != ndim or array.size == 0:
+        fail(name, "a list of numbers" if ndim == 1 else f"a non-empty {ndim}-D array",
+             f"an array of shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        fail(name, "finite numbers", values)
+    return array
+
+
 def boolean(value, name):
     """``value`` if it is True or False."""
     if not isinstance(value, (bool, np.bool_)):
