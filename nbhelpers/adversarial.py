@@ -27,6 +27,19 @@ from .validate import number, whole
 _AS_IN_USE = (Dropout, BatchNorm)
 
 
+def _output_and_input_gradient(net, X, Y):
+    """The network's output for X (n_in, m) and dC_x/dx for each column, from one pass each way."""
+    a = X.reshape(*net.input_shape, X.shape[1]) if len(net.input_shape) > 1 else X
+    for layer in net.layers:
+        a = layer.forward(a, training=not isinstance(layer, _AS_IN_USE))
+    last = net.layers[-1]
+    delta = net.cost.delta(last.z, a, Y, last.activation)          # BP1 for each example
+    grad = last.backward_delta(delta, True)
+    for layer in reversed(net.layers[:-1]):
+        grad = layer.backward(grad, True)
+    return a, grad.reshape(X.shape)
+
+
 def input_gradient(net, X, labels):
     """dC_x/dx for every example: an array shaped like ``X`` ((n_in, m), one column per example).
 
@@ -35,15 +48,7 @@ def input_gradient(net, X, labels):
     ``nabla_*`` arrays are overwritten on the way (harmless: training recomputes them).
     """
     X_in, Y, _ = net.prepare((X, labels), "X, labels")
-    a = X_in.reshape(*net.input_shape, X_in.shape[1]) if len(net.input_shape) > 1 else X_in
-    for layer in net.layers:
-        a = layer.forward(a, training=not isinstance(layer, _AS_IN_USE))
-    last = net.layers[-1]
-    delta = net.cost.delta(last.z, a, Y, last.activation)          # BP1 for each example
-    grad = last.backward_delta(delta, True)
-    for layer in reversed(net.layers[:-1]):
-        grad = layer.backward(grad, True)
-    return grad.reshape(X_in.shape)
+    return _output_and_input_gradient(net, X_in, Y)[1]
 
 
 def adversarial(net, X, labels, epsilon=0.1, step=0.01, max_steps=50):
@@ -56,22 +61,25 @@ def adversarial(net, X, labels, epsilon=0.1, step=0.01, max_steps=50):
         max_steps: give up on an image after this many steps.
     Returns:
         ``(X_adv, fooled)``: the changed images (n_in, m) and a boolean (m,) array, True where the
-        network's answer is no longer the label. Images the network got wrong to begin with are
-        returned unchanged (and count as fooled).
+        network's answer is no longer the label. Each image stops changing as soon as it is
+        misread, so its change is close to the least this method needs; images the network got
+        wrong to begin with are returned unchanged (and count as fooled).
     """
     epsilon = number(epsilon, "epsilon", low=0.0, low_open=True)
     step = number(step, "step", low=0.0, low_open=True)
     max_steps = whole(max_steps, "max_steps", minimum=1)
-    X0, _, labels = net.prepare((X, labels), "X, labels")
+    X0, Y, labels = net.prepare((X, labels), "X, labels")
     if labels is None:
         raise ValueError("labels must be class labels (m,) or one-hot targets")
     low, high = np.clip(X0 - epsilon, 0.0, 1.0), np.clip(X0 + epsilon, 0.0, 1.0)
     X_adv = X0.copy()
+    active = np.arange(X0.shape[1])
     for _ in range(max_steps):
-        active = np.flatnonzero(net.predict(X_adv) == labels)
+        output, grad = _output_and_input_gradient(net, X_adv[:, active], Y[:, active])
+        right = np.argmax(output, axis=0) == labels[active]
+        active, grad = active[right], grad[:, right]     # the misread ones are done
         if active.size == 0:
             break
-        grad = input_gradient(net, X_adv[:, active], labels[active])
         moved = X_adv[:, active] + step * np.sign(grad)
         X_adv[:, active] = np.clip(moved, low[:, active], high[:, active])
     return X_adv, net.predict(X_adv) != labels

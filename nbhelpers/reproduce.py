@@ -5,6 +5,7 @@
     python -m nbhelpers reproduce ch1 ch3             # whole chapters, or experiments by name
     python -m nbhelpers reproduce                     # everything, in book order (hours: see --list)
     python -m nbhelpers reproduce ch6-conv1 --epochs 2     # a quick trial with fewer epochs
+    python -m nbhelpers reproduce ch1 ch3 --data sample    # the book's settings on the bundled sample
 
 Each experiment runs the book's own commands through the course's book faces (``network``,
 ``network2``, ``network3``) with the book's settings, printing what the book's code prints, and
@@ -14,7 +15,9 @@ the trained chapter-6 networks are saved in ``results/networks/``. An experiment
 JSON file with the same number of epochs is skipped (``--force`` runs it again), so a run stopped
 with Ctrl-C carries on where it stopped when the same command is given again; the ensemble also
 keeps each member it has finished. Without the full data the command says how to download it and
-exits with status 1.
+exits with status 1. ``--data sample`` runs the same experiments on the bundled 4,000 / 500 / 500
+digits instead (results in ``results/sample/``), to see what the book's settings give on a small
+data set without downloading anything.
 
 Chapter-6 networks are trained in float32 (as the book's Theano code was on a GPU); the others in
 the faces' default float64. Each network starts from seed 0 (the ensemble's members from seeds
@@ -319,6 +322,12 @@ def _format(value):
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
+def _elapsed(seconds):
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
 def _duration(minutes):
     if minutes < 60:
         return f"~{max(1, round(minutes))} min"
@@ -408,6 +417,9 @@ def plot_results(results):
                xticks=[1, 2, 3, 4], title="Chapter 5: speed of learning at the start")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
+    source = {"mnist": "full MNIST", "sample": "the bundled 4,000-image sample"}.get(results.get("data"))
+    if source:
+        figure.suptitle(f"The book's experiments reproduced on {source}")
     figure.tight_layout()
     return figure
 
@@ -425,8 +437,12 @@ def add_parser(commands):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"experiments or chapters to run (default: all): {names}")
     parser.add_argument("--list", action="store_true", help="list the experiments and stop")
-    parser.add_argument("--out", default="results", metavar="DIR",
-                        help="folder for reproduce.json, reproduce.png and networks/ (default: results)")
+    parser.add_argument("--data", choices=("mnist", "sample"), default="mnist",
+                        help="mnist (default: full MNIST, downloaded once) or sample (the bundled "
+                             "4,000 / 500 / 500 digits)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="folder for reproduce.json, reproduce.png and networks/ (default: "
+                             "results, or results/sample with --data sample)")
     parser.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                         help="train N epochs instead of the book's (a quick trial)")
     parser.add_argument("--force", action="store_true",
@@ -469,19 +485,24 @@ def run(args):
         list_experiments()
         return 0
     names = _selected(args.subparser, args.names)
-    out = Path(args.out)
+    out = Path(args.out if args.out is not None else
+               "results" if args.data == "mnist" else "results/sample")
     if out.exists() and not out.is_dir():
-        args.subparser.error(f"argument --out: {args.out!r} is a file, not a folder")
+        args.subparser.error(f"argument --out: {str(out)!r} is a file, not a folder")
     results = _load_results(out / RESULTS_FILE)
+    if results.setdefault("data", args.data) != args.data:
+        raise ValueError(f"{out / RESULTS_FILE} holds results on {results['data']!r}, not "
+                         f"{args.data!r}; choose another folder with --out")
     try:
-        data = load_mnist("mnist", dtype=np.float32, download=False, progress=False)
+        data = load_mnist(args.data, dtype=np.float32, download=False, progress=False)
     except FileNotFoundError as err:
         print(f"error: reproducing the book needs the full MNIST data, which is not here yet.\n{err}",
               file=sys.stderr)
         return 1
     out.mkdir(parents=True, exist_ok=True)
     session = Session(data, out)
-    print(f"Full MNIST: {data.train[0].shape[1]:,} training, {data.validation[0].shape[1]:,} "
+    print(f"{'Full MNIST' if args.data == 'mnist' else 'The bundled sample'}: "
+          f"{data.train[0].shape[1]:,} training, {data.validation[0].shape[1]:,} "
           f"validation and {data.test[0].shape[1]:,} test images. Results go to {out}/.")
     done = results["experiments"]
     for name in names:
@@ -508,7 +529,7 @@ def run(args):
                       "finished": datetime.datetime.now().isoformat(timespec="seconds"), **outcome}
         _write_results(out, results)
         print(f"--- {name}: ours {_format(outcome['result'])}, the book {_format(experiment.book)} "
-              f"({experiment.measure}; {seconds / 60:.1f} min)")
+              f"({experiment.measure}; {_elapsed(seconds)})")
     print_summary(results, names)
     print(f"\nWrote {out / RESULTS_FILE} and {out / PLOT_FILE}.")
     return 0
@@ -525,8 +546,8 @@ def print_summary(results, names=None):
         ours, book = entry["result"], entry["book"]
         if isinstance(book, list):
             print(f"{name:<15} {'':>8} {'':>9}  {entry['epochs']:>6}  "
-                  f"{entry['seconds'] / 60:>6.1f} m  {entry['measure']}")
+                  f"{_elapsed(entry['seconds']):>8}  {entry['measure']}")
             print(f"{'':<15} ours:     {_format(ours)}\n{'':<15} the book: {_format(book)}")
             continue
         print(f"{name:<15} {_format(ours):>8} {_format(book):>9}  {entry['epochs']:>6}  "
-              f"{entry['seconds'] / 60:>6.1f} m  {entry['measure']}")
+              f"{_elapsed(entry['seconds']):>8}  {entry['measure']}")

@@ -114,7 +114,8 @@ def test_ctrl_c_keeps_finished_experiments_and_resumes(standin, monkeypatch, cap
         from nbhelpers import network2
 
         net = network2.Network([784, 30, 10])
-        reproduce._check(net.SGD(session.data.train, epochs, 10, 0.5, callbacks=[CtrlC()]) and net.history)
+        net.SGD(session.data.train, epochs, 10, 0.5, callbacks=[CtrlC()])
+        reproduce._check(net.history)
 
     broken = dataclasses.replace(experiment, run=interrupted_run)
     monkeypatch.setitem(reproduce.EXPERIMENTS, "ch3-ce30", broken)
@@ -125,6 +126,17 @@ def test_ctrl_c_keeps_finished_experiments_and_resumes(standin, monkeypatch, cap
     assert cli.main(["reproduce", "ch1-network", "ch3-ce30", "--epochs", "1", "--out", str(out)]) == 0
     assert "ch1-network: already done" in capsys.readouterr().out
     assert list(results_of(out)) == ["ch1-network", "ch3-ce30"]
+
+
+def test_the_bundled_sample_instead_of_full_mnist(tmp_path, capsys):
+    out = tmp_path / "sample"
+    assert cli.main(["reproduce", "ch1-network", "--data", "sample", "--epochs", "1", "--out", str(out)]) == 0
+    assert "The bundled sample: 4,000 training, 500 validation and 500 test images" in capsys.readouterr().out
+    results = json.loads((out / reproduce.RESULTS_FILE).read_text())
+    assert results["data"] == "sample" and 0.5 < results["experiments"]["ch1-network"]["result"] <= 1
+    # a folder holding results on one data set is not mixed with another
+    assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", str(out)]) == 1
+    assert "holds results on 'sample', not 'mnist'" in capsys.readouterr().err
 
 
 def test_missing_full_data_says_how_to_get_it(tmp_path, monkeypatch, capsys):
