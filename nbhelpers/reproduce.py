@@ -401,10 +401,14 @@ def plot_results(results):
         book = [100 * EXPERIMENTS[name].book for name in accuracy]
         ax.barh(rows, ours, color="C0", label="ours")
         ax.plot(book, rows, "k|", markersize=16, markeredgewidth=2.5, label="the book")
+        low = max(0.0, min(ours + book) - 2.0)
+        for row, value in zip(rows, ours):
+            ax.text(max(value, low) - 0.1, row, f"{value:.2f}", ha="right", va="center", fontsize=8,
+                    color="white")
         labels = [f"{name} ({done[name]['epochs']} ep.)" for name in accuracy]
-        ax.set(yticks=rows, yticklabels=labels, xlabel="accuracy (%)",
-               xlim=(max(0.0, min(ours + book) - 2.0), 100.0), title="Accuracy: ours and the book's")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.set(yticks=rows, yticklabels=labels, xlabel="accuracy (%)", xlim=(low, 100.0),
+               title="Accuracy: ours and the book's")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     if gradients is not None:
         ax = axes[-1]
