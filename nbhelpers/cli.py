@@ -29,6 +29,7 @@ from .initializers import INITIALIZERS
 from .names import normalize
 from .optimizers import OPTIMIZERS
 from .regularization import REGULARIZATIONS
+from .reproduce import add_parser as add_reproduce_parser
 from .schedules import SCHEDULES
 
 DATA_CHOICES = ("sample", "mnist", "fashion")
@@ -119,6 +120,7 @@ def build_parser():
                           type=_name({"mnist": 0, "fashion": 0}, "data set"),
                           help="mnist (default) or fashion")
     download.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_reproduce_parser(commands)
     return parser
 
 
@@ -181,6 +183,10 @@ def main(argv=None):
     try:
         if args.command == "train":
             return _train(args)
+        if args.command == "reproduce":
+            from .reproduce import run
+
+            return run(args)
         from .data import download_dataset
 
         folder = download_dataset(args.name, progress=not args.no_progress)
