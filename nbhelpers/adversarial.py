@@ -3,7 +3,8 @@ r"""Adversarial examples: change an image a little, in the direction that raises
 Backpropagation gives the gradient of the cost with respect to the weights; one more step down the
 chain rule gives it with respect to the *input* pixels, $\partial C_x / \partial x$. A layer's
 ``backward`` already returns the gradient for the layer below, so the input gradient is what the
-first layer hands back (a network's training pass skips that product, since nobody needs it).
+first layer hands back: ``Network.input_gradient`` (a training pass skips that last product, since
+nobody needs it there).
 
 ``adversarial(net, X, labels, epsilon)`` then repeats small steps
 $x \to x + \text{step}\cdot\mathrm{sign}(\partial C_x/\partial x)$, keeping every pixel within
@@ -18,26 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import BatchNorm, Dropout
 from .validate import number, whole
-
-# Layers that behave differently in training: for an input gradient they must act as in use
-# (no dropout, running batch statistics), while the rest run their training pass so that
-# their backward pass has what it needs (convolution patches, pooling winners).
-_AS_IN_USE = (Dropout, BatchNorm)
-
-
-def _output_and_input_gradient(net, X, Y):
-    """The network's output for X (n_in, m) and dC_x/dx for each column, from one pass each way."""
-    a = X.reshape(*net.input_shape, X.shape[1]) if len(net.input_shape) > 1 else X
-    for layer in net.layers:
-        a = layer.forward(a, training=not isinstance(layer, _AS_IN_USE))
-    last = net.layers[-1]
-    delta = net.cost.delta(last.z, a, Y, last.activation)          # BP1 for each example
-    grad = last.backward_delta(delta, True)
-    for layer in reversed(net.layers[:-1]):
-        grad = layer.backward(grad, True)
-    return a, grad.reshape(X.shape)
 
 
 def input_gradient(net, X, labels):
@@ -48,7 +30,7 @@ def input_gradient(net, X, labels):
     ``nabla_*`` arrays are overwritten on the way (harmless: training recomputes them).
     """
     X_in, Y, _ = net.prepare((X, labels), "X, labels")
-    return _output_and_input_gradient(net, X_in, Y)[1]
+    return net.input_gradient(X_in, Y)
 
 
 def adversarial(net, X, labels, epsilon=0.1, step=0.01, max_steps=50):
@@ -75,8 +57,8 @@ def adversarial(net, X, labels, epsilon=0.1, step=0.01, max_steps=50):
     X_adv = X0.copy()
     active = np.arange(X0.shape[1])
     for _ in range(max_steps):
-        output, grad = _output_and_input_gradient(net, X_adv[:, active], Y[:, active])
-        right = np.argmax(output, axis=0) == labels[active]
+        grad = net.input_gradient(X_adv[:, active], Y[:, active])
+        right = np.argmax(net.layers[-1].a, axis=0) == labels[active]   # the output of that pass
         active, grad = active[right], grad[:, right]     # the misread ones are done
         if active.size == 0:
             break

@@ -121,17 +121,21 @@ class DivergenceGuard(Callback):
     After every epoch it looks at the parameters and at the cost and outputs on the first
     ``PROBE_SIZE`` training examples. The run has diverged if a parameter or the cost is NaN or
     infinite, if the cost is over ``EXPLOSION_FACTOR`` times what it was before training, or if the
-    outputs, which differed from example to example at the start, have become the same for every
-    example (dead ReLU outputs, saturated sigmoids). The message suggests a smaller eta and,
-    when the L2 decay factor 1 - eta*lmbda/n is below -1 (so the weights grow whatever the data
-    say), names lmbda.
+    outputs, which differed from example to example before (at the start, or after an earlier
+    epoch: a softmax layer that starts at zero gives every example the same output at first), have
+    become the same for every example (dead ReLU outputs, saturated sigmoids). The message
+    suggests a smaller eta and, when the L2 decay factor 1 - eta*lmbda/n is below -1 (so the
+    weights grow whatever the data say), names lmbda.
     """
 
     def on_train_begin(self, run):
         X, Y, _ = run.training
         self.x, self.y = X[:, :PROBE_SIZE], Y[:, :PROBE_SIZE]
         self.start_cost, outputs = self._probe(run)
-        self.start_alive = self.x.shape[1] > 1 and bool(np.ptp(outputs, axis=1).max() > 0)
+        self.alive = self._varies(outputs)
+
+    def _varies(self, outputs):
+        return self.x.shape[1] > 1 and bool(np.ptp(outputs, axis=1).max() > 0)
 
     def _probe(self, run):
         outputs = run.net.forward(self.x)
@@ -152,8 +156,10 @@ class DivergenceGuard(Callback):
             elif math.isfinite(self.start_cost) and cost > EXPLOSION_FACTOR * max(self.start_cost, 1e-3):
                 problem = (f"the cost exploded (from {self.start_cost:.3g} before training to "
                            f"{cost:.3g})")
-            elif self.start_alive and np.ptp(outputs, axis=1).max() == 0:
+            elif self.alive and not self._varies(outputs):
                 problem = "the outputs died (every example now gets exactly the same output)"
+            else:
+                self.alive = self.alive or self._varies(outputs)
         if problem is None:
             return
         net.restore(self.snapshot)

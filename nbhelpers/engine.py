@@ -369,6 +369,26 @@ class Network:
             grad = layers[i].backward(grad, i > first)
         return a
 
+    def input_gradient(self, x, y):
+        """dC_x/dx for every example: the gradient of each example's own cost (not divided by m)
+        with respect to its input, shaped like ``x`` ((n_in, m), or feature maps).
+
+        It is the backward pass carried one layer further than training needs, through the first
+        layer, for the network as it is used (dropout off, batch normalisation's running
+        averages). Adversarial examples are made from it. The layers' ``nabla_*`` arrays are
+        overwritten on the way.
+        """
+        shape = np.shape(x)
+        x = self._check_input(x, "x")
+        y = check_targets(y, self.n_out, x.shape[1], self.dtype, "y")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            a = self.forward(x, training=False)
+            last = self.layers[-1]
+            grad = last.backward_delta(self.cost.delta(last.z, a, y, last.activation), True)
+            for layer in reversed(self.layers[:-1]):
+                grad = layer.backward(grad, True)
+        return grad.reshape(shape)
+
     def backprop_batch(self, x, y):
         """Gradient of the mean cost over a mini-batch, by backpropagation as matrix products.
 

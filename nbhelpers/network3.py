@@ -31,13 +31,14 @@ What differs from the book's Theano code:
   code);
 - each epoch shuffles the training data (the book's code visits the mini-batches in the same order
   every epoch), and the last mini-batch may be smaller;
-- dropout is "inverted": kept activations are scaled up by 1/(1 - p) in training, instead of the
-  weights being scaled down by (1 - p) afterwards (the same network on average);
+- dropout is the book's: kept activations pass unscaled in training, and in use every activation
+  is multiplied by 1 - p (the book multiplies the weights instead, which is the same);
 - ``lmbda`` means what it means in the book's ``network3``: the L2 term is
   0.5 * lmbda * sum(w^2) / num_training_batches, so it is passed to the engine as
   lmbda * mini_batch_size (the engine's lmbda is divided by the number of training examples, as in
   ``network2``);
-- ``SGD`` returns the engine's ``History`` (the book's returns nothing).
+- ``SGD`` returns the engine's ``History`` (the book's returns nothing) and keeps the best
+  validation accuracy, its iteration and the test accuracy there as attributes of the network.
 
 Used by: notebook 10 (convolutional networks), the ``reproduce`` command and the tests.
 """
@@ -142,7 +143,7 @@ class FullyConnectedLayer:
         dense = Dense(self.n_in, self.n_out, self.activation, dtype)
         dense.w = rng.normal(0.0, np.sqrt(1.0 / self.n_out), dense.w.shape).astype(dtype)
         dense.b = rng.normal(0.0, 1.0, dense.b.shape).astype(dtype)
-        return ([Dropout(self.p_dropout)] if self.p_dropout else []) + [dense]
+        return ([Dropout(self.p_dropout, inverted=False)] if self.p_dropout else []) + [dense]
 
 
 class SoftmaxLayer(FullyConnectedLayer):
@@ -152,7 +153,7 @@ class SoftmaxLayer(FullyConnectedLayer):
         super().__init__(n_in, n_out, activation_fn="softmax", p_dropout=p_dropout)
 
     def build(self, rng, dtype):
-        return ([Dropout(self.p_dropout)] if self.p_dropout else []) + \
+        return ([Dropout(self.p_dropout, inverted=False)] if self.p_dropout else []) + \
             [Dense(self.n_in, self.n_out, "softmax", dtype)]
 
 
@@ -182,6 +183,9 @@ class _BookLog(Callback):
                 print(f"The corresponding test accuracy is {self.test_accuracy:.2%}")
 
     def on_train_end(self, run):
+        self.net.best_validation_accuracy = self.best_accuracy
+        self.net.best_iteration = self.best_iteration
+        self.net.best_test_accuracy = self.test_accuracy
         print("Finished training network.")
         print(f"Best validation accuracy of {self.best_accuracy:.2%} obtained at iteration "
               f"{self.best_iteration}")
@@ -191,7 +195,13 @@ class _BookLog(Callback):
 
 class Network(engine.Network):
     """The book's ``Network(layers, mini_batch_size)`` of ``ConvPoolLayer``, ``FullyConnectedLayer``
-    and ``SoftmaxLayer`` objects; see the module docstring."""
+    and ``SoftmaxLayer`` objects; see the module docstring.
+
+    After ``SGD``: ``best_validation_accuracy``, ``best_iteration`` and ``best_test_accuracy`` (the
+    test accuracy at the best validation epoch, None without test data), as the book prints them.
+    """
+
+    best_validation_accuracy = best_iteration = best_test_accuracy = None
 
     def __init__(self, layers, mini_batch_size, seed=0, dtype=np.float64):
         self.book_layers = list(layers)

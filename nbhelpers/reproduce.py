@@ -186,18 +186,14 @@ def _train_book_net(session, kind, epochs, eta, lmbda, expanded, seed=0):
     """Train one chapter-6 network; returns (net, details) with the book's measure in details."""
     net = _book_net(kind, seed)
     data = session.data
-    best = {"validation": -1.0}
-
-    def track(net, history):   # the test accuracy at the best validation epoch, as network3 reports
-        if history.evaluation_accuracy and history.evaluation_accuracy[-1] >= best["validation"]:
-            best.update(validation=history.evaluation_accuracy[-1], epoch=history.epoch[-1],
-                        test=net.accuracy(data.test))
-
     training = session.expanded() if expanded else data.train
     history = _check(net.SGD(training, epochs, MINI_BATCH, eta, data.validation, data.test,
-                             lmbda=lmbda, callback=track))
-    return net, {"result": best["test"], "best_validation": best["validation"],
-                 "best_epoch": best["epoch"], "final_test": net.accuracy(data.test),
+                             lmbda=lmbda))
+    # network3 keeps what the book prints: the test accuracy at the best validation epoch
+    best_epoch = max(epoch for epoch, accuracy in zip(history.epoch, history.evaluation_accuracy)
+                     if accuracy == net.best_validation_accuracy)    # ties: the later one, as the book
+    return net, {"result": net.best_test_accuracy, "best_validation": net.best_validation_accuracy,
+                 "best_epoch": best_epoch, "final_test": net.accuracy(data.test),
                  "validation_accuracy": _curve(history.evaluation_accuracy)}
 
 

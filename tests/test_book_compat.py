@@ -167,3 +167,16 @@ def test_loader_lists_remember_their_matrices_until_changed():
     assert np.array_equal(X2[:, 0], training_data[0][0][:, 0]) and not np.shares_memory(X2, X)
     test_data.append(test_data[0])
     assert test_data.matrices is None and len(as_matrices(test_data, 784, 10, np.float64)[2]) == 501
+
+
+def test_network3_keeps_what_the_book_prints_at_the_end(capsys):
+    from nbhelpers import network3
+
+    training_data, validation_data, test_data = network3.load_data_shared()
+    net = network3.Network([network3.FullyConnectedLayer(784, 30), network3.SoftmaxLayer(30, 10)], 10)
+    history = net.SGD((training_data[0][:, :300], training_data[1][:300]), 3, 10, 0.5, validation_data,
+                      test_data)
+    out = capsys.readouterr().out
+    assert net.best_validation_accuracy == max(history.evaluation_accuracy)
+    assert f"Best validation accuracy of {net.best_validation_accuracy:.2%}" in out
+    assert f"Corresponding test accuracy of {net.best_test_accuracy:.2%}" in out

@@ -214,3 +214,29 @@ def test_conv_pool_and_batchnorm_agree_with_pytorch():
     assert np.allclose(t_conv.bias.grad.numpy(), conv.nabla_b.ravel(), atol=1e-10)
     assert np.allclose(t_norm.weight.grad.numpy(), norm.nabla_gamma.ravel(), atol=1e-10)
     assert np.allclose(t_norm.running_var.numpy(), norm.running_var.ravel(), atol=1e-12)
+
+
+def test_the_books_dropout_scales_in_use_instead_of_in_training():
+    layer = Dropout(0.5, inverted=False)
+    layer.rng = np.random.default_rng(0)
+    a = np.ones((100, 50))
+    trained = layer.forward(a, training=True)
+    assert set(np.unique(trained)) == {0.0, 1.0}                 # kept outputs pass unscaled
+    assert np.array_equal(layer.forward(a, training=False), 0.5 * a)   # scaled by 1 - p in use
+    assert check_layer(Dropout(0.5, inverted=False), RNG.standard_normal((4, 6))).passed(1e-7)
+    assert check_layer(Dropout(0.5, inverted=False), RNG.standard_normal((4, 6)),
+                       training=False).passed(1e-7)
+
+
+def test_input_gradient_of_a_conv_net_matches_finite_differences():
+    from nbhelpers.gradcheck import numerical_gradient
+
+    net = Network([Conv2D(1, 2, 3), MaxPool2D(2), Flatten(), Dropout(0.5), Dense(2 * 3 * 3, 3, "softmax")],
+                  cost="log_likelihood", input_shape=(1, 8, 8))
+    x = RNG.random((64, 2))
+    y = np.eye(3)[:, [0, 2]]
+    grad = net.input_gradient(x, y)
+    column = x[:, :1].copy()      # example 0's own cost, as the network is used (dropout off)
+    numeric = numerical_gradient(lambda: net.cost.fn(net.feedforward(column), y[:, :1]), column)
+    assert grad.shape == x.shape
+    assert np.allclose(grad[:, :1], numeric, atol=1e-8)

@@ -190,3 +190,23 @@ def test_gradient_monitor_leaves_the_run_alone(sample):
     # measured in training mode: batch normalisation uses the batch's statistics, so the first
     # layer's bias, which it subtracts away, gets no gradient at all
     assert history.gradient_norms[0][0] < 1e-12 < history.gradient_norms[0][1]
+
+
+def test_outputs_that_start_alike_and_later_die_are_reported(sample):
+    """A softmax layer that starts at zero gives every example the same output; once training has
+    made them differ, losing that again is a death the guard reports."""
+    X, y = sample.train
+
+    class KillHiddenLayer(Callback):
+        def on_batch_end(self, run):
+            if run.epoch == 1:
+                run.net.layers[0].w[...] = 0.0
+                run.net.layers[0].b[...] = -1.0      # every ReLU off: one output for all examples
+
+    net = Network([Dense(784, 20, "relu"), Dense(20, 10, "softmax")], cost="log_likelihood", init="he")
+    net.layers[1].w[...] = 0.0
+    net.layers[1].b[...] = 0.0
+    history = net.SGD((X[:, :200], y[:200]), 3, 10, 0.1, callbacks=[KillHiddenLayer()],
+                      progress=False, verbose=False)
+    assert history.stopped == "diverged" and "outputs died" in history.message
+    assert len(history) == 1 and np.abs(net.layers[0].w).max() > 0   # epoch 1 undone

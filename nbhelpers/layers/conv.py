@@ -129,8 +129,9 @@ class Conv2D(Layer):
         cols = im2col(a, kh, kw)
         z = (self.w.reshape(K, -1) @ cols).reshape(K, H - kh + 1, W - kw + 1, m)
         z += self.b.reshape(K, 1, 1, 1)
-        # the patches are kept only for training: evaluating many images should not hold them
-        self.cols = cols if training else None
+        # kept for the backward pass (also in use: input gradients need it); evaluation works in
+        # chunks, so this stays small
+        self.cols = cols
         self.input_shape = a.shape
         self.z = z
         self.a = self.activation.fn(z)
@@ -142,7 +143,7 @@ class Conv2D(Layer):
 
     def backward_delta(self, delta, input_grad=True):
         if self.cols is None:
-            raise RuntimeError("Conv2D.backward needs a forward pass with training=True first")
+            raise RuntimeError("Conv2D.backward needs a forward pass first")
         K = self.out_channels
         delta = delta.reshape(K, -1)
         np.add.reduce(delta, axis=1, keepdims=True, out=self.nabla_b)

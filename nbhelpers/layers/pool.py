@@ -48,11 +48,10 @@ class MaxPool2D(Layer):
         ph, pw = self.pool_size
         windows = self._windows(a)
         out = windows[:, :, 0, :, 0, :].copy()
-        winner = np.zeros(out.shape, np.uint8) if training else None
+        winner = np.zeros(out.shape, np.uint8)        # which entry of each window won
         for k in range(1, ph * pw):
             candidate = windows[:, :, k // pw, :, k % pw, :]
-            if training:
-                np.copyto(winner, k, where=candidate > out)  # strictly greater: the first max wins
+            np.copyto(winner, k, where=candidate > out)   # strictly greater: the first max wins
             np.maximum(out, candidate, out=out)
         self.winner = winner
         self.input_shape = a.shape
@@ -62,7 +61,7 @@ class MaxPool2D(Layer):
         if not input_grad:
             return None
         if self.winner is None:
-            raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True first")
+            raise RuntimeError("MaxPool2D.backward needs a forward pass first")
         ph, pw = self.pool_size
         grad_in = np.zeros(self.input_shape, grad.dtype)
         windows = self._windows(grad_in)  # a view: writing into it fills grad_in
