@@ -40,7 +40,7 @@ import numpy as np
 from .validate import fail, whole
 
 #: How many training examples the divergence guard and the gradient monitor look at.
-PROBE_SIZE = 256
+PROBE_SIZE = 32
 GRADIENT_PROBE_SIZE = 1000
 #: The guard calls a run diverged once its cost is this many times its starting value.
 EXPLOSION_FACTOR = 1000.0
