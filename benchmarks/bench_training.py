@@ -227,7 +227,7 @@ def book_command(args):
 
 
 CONV_WORKER = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 kind, repeats = sys.argv[1], int(sys.argv[2])
 from nbhelpers.data import load_mnist
@@ -267,7 +267,9 @@ for _ in range(repeats):
     start = time.perf_counter()
     run()
     times.append(time.perf_counter() - start)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# the peak resident memory of this process (VmHWM; ru_maxrss would include the parent's, on Linux)
+with open("/proc/self/status") as status:
+    rss = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 traced = None
 if kind == "engine":   # numpy reports its allocations to tracemalloc: the epoch's own memory
     import tracemalloc
