@@ -94,14 +94,13 @@ class _Bad(ValueError):
     """A problem found while checking a file (turned into a ValueError naming the file)."""
 
 
-def load_network(path, cls=None):
-    """Read a network written by ``save_network`` (or the book's ``network2.save``) as a ``cls``.
+def load_network(path, cls):
+    """Read a network written by ``save_network`` (or the book's ``network2.save``) as a ``cls``
+    (``nbhelpers.engine.Network`` or a subclass; ``Network.load(path)`` passes its own class).
 
     Raises FileNotFoundError if there is no file, and ValueError naming the file and the problem if
     it is not a saved network.
     """
-    if cls is None:
-        from .engine import Network as cls  # noqa: N813  (only when called directly)
     kind = _kind(path)
     path = Path(path)
     if not path.is_file():
