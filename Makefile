@@ -18,6 +18,8 @@ STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file
 	metadata.language_info.pygments_lexer metadata.language_info.version cell.metadata.jupyter
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
+LAB_ARGS ?=
 
 .PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
 
@@ -52,7 +54,7 @@ git-filter:
 	fi
 
 lab: $(STAMP) git-filter
-	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
+	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
