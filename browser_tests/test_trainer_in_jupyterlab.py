@@ -49,7 +49,7 @@ PANEL_TITLE = "Train a [784, hidden, 10] network"
 STATUS_WORDS = ("Ready", "Training", "Done", "Stopped", "Diverged", "Error")
 
 if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"browser test skipped: no Chromium at {CHROMIUM}; to run it: {ENABLE}",
+    pytest.skip(f"no Chromium at {CHROMIUM}, so the browser test is skipped; to run it: {ENABLE}",
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="browser test skipped: pip install -e '.[dev]' for playwright")
@@ -246,6 +246,8 @@ def _saved_without_errors(server, page, cells):
 def test_a_learner_runs_the_trainer_lesson(lab):
     server, cells = lab
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
     first_code = _index(cells, "import")
     data_cell = _index(cells, "ds = load_mnist(")
     panel_cell = _index(cells, "TrainerPanel(")
