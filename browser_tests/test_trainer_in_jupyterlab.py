@@ -194,11 +194,18 @@ RECORD_STATUS = """(panel, words) => {
 
 
 def _statuses_during(panel, action, until):
-    """Do ``action()``, wait for the status to match ``until``; return every status shown."""
+    """Do ``action()``; wait for the status to show a run ("Training ...") and then a text
+    matching ``until`` (the status may match it before the run begins); return every status shown."""
     panel.evaluate(RECORD_STATUS, list(STATUS_WORDS))
     action()
-    _wait_status(panel, until)
-    return json.loads(panel.evaluate("panel => panel.dataset.statuses"))
+
+    def shown():
+        seen = json.loads(panel.evaluate("panel => panel.dataset.statuses"))
+        started = [i for i, text in enumerate(seen) if text.startswith("Training")]
+        done = started and any(re.search(until, text) for text in seen[started[0]:])
+        return seen if done else None
+
+    return _wait(shown, f"a run and then a status matching {until!r} (it reads {_status(panel)!r})")
 
 
 def _type_into(slider, text):
@@ -314,7 +321,7 @@ def test_a_learner_runs_the_trainer_lesson(lab):
             # Train with the same settings trains again and draws the same curves (same seed)
             shown = _statuses_during(panel, panel.get_by_role("button", name="Train").click,
                                      r"^Done: 10 epochs.*hidden=100,")
-            assert any(text.startswith("Training") for text in shown), shown
+            assert shown[0].startswith("Training"), shown
             assert _curves(panel) == hidden_curves
             _no_panel_error(panel)
             panel.screenshot(path=SHOTS / "2-new-eta-and-hidden.png")
