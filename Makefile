@@ -18,15 +18,20 @@ STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file
 	metadata.language_info.pygments_lexer metadata.language_info.version cell.metadata.jupyter
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
+LAB_ARGS ?=
 
 .PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
-	@echo "make test   - create .venv if needed and run lint, unit tests and every notebook"
+	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
+	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook and the browser tests"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make bench  - print the training-speed benchmark"
-	@echo "make browser-test - drive the trainer widget in JupyterLab in headless Chromium"
+	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
+	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
+	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
 
 env: $(STAMP)
 
@@ -52,7 +57,7 @@ git-filter:
 	fi
 
 lab: $(STAMP) git-filter
-	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
+	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
@@ -67,7 +72,7 @@ unit: $(STAMP) git-filter
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 
-test: lint unit nbval
+test: lint unit nbval browser-test
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
@@ -75,11 +80,10 @@ strip: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
 
-# Optional, not part of `make test`: needs Debian's chromium (apt-get install chromium); the
-# playwright package drives it and never downloads a browser of its own.
+# `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
+# second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
+# where it is missing; playwright (a dev dependency) drives it and never downloads a browser.
 browser-test: $(STAMP)
-	@test -x "$$(command -v chromium)" || { echo "browser-test needs Chromium: apt-get install chromium"; exit 1; }
-	$(BIN)/python -m pip install --quiet "playwright>=1.40"
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:
