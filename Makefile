@@ -19,12 +19,13 @@ STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
+.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test html clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test   - create .venv if needed and run lint, unit tests and every notebook"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
+	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
 	@echo "make bench  - print the training-speed benchmark"
 	@echo "make browser-test - drive the trainer widget in JupyterLab in headless Chromium"
 
@@ -55,7 +56,7 @@ lab: $(STAMP) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
@@ -71,6 +72,11 @@ test: lint unit nbval
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
+
+# Every lesson executed and rendered with nbconvert; build/html/index.html is the table of contents.
+# Runs offline (the pages load MathJax from a CDN when viewed; see the README).
+html: $(STAMP)
+	$(BIN)/python -m coursebook --notebooks notebooks --out build/html
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
