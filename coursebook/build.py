@@ -53,7 +53,7 @@ def render_page(notebook, title, exporter):
 def index_html(lessons):
     """The contents page: every lesson in book order, with its chapter, linked to its page."""
     rows = "\n".join(
-        f"<tr><td>{lesson.number:02d}</td><td><a href="{html.escape(lesson.page)}">'
+        f'<tr><td>{lesson.number:02d}</td><td><a href="{html.escape(lesson.page)}">'
         f"{html.escape(lesson.title)}</a></td><td>{html.escape(lesson.chapter or '—')}</td></tr>"
         for lesson in lessons)
     return f"""<!DOCTYPE html>
