@@ -38,10 +38,14 @@ def _nav(lessons, i):
 
 
 def _check_no_errors(notebook, name):
-    for cell in notebook.cells:
+    """Refuse a page that would show an error: an error output, or a traceback printed to stderr
+    (an exception in a background thread, say)."""
+    for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 raise LessonError(f"{name}: an output is an error ({output.ename}: {output.evalue})")
+            if output.output_type == "stream" and "Traceback (most recent call last)" in output.text:
+                raise LessonError(f"{name}: cell {index} printed a traceback:\n{output.text}")
 
 
 def render_page(notebook, title, exporter):

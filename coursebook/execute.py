@@ -9,6 +9,7 @@ themselves (a finished progress bar), which JupyterLab no longer shows.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from nbclient.exceptions import CellExecutionError
 
 #: Where the ids of closed widgets are kept, in ``notebook.metadata``.
 CLOSED_WIDGETS = "closed_widgets"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class LessonError(RuntimeError):
@@ -52,6 +54,7 @@ def execute_notebook(path, timeout=600):
     try:
         client.execute(env=env)
     except CellExecutionError as error:
-        raise LessonError(f"{path.name} failed while running:\n{error}") from None
+        details = _ANSI.sub("", str(error))
+        raise LessonError(f"{path.name}: a cell raised {error.ename}: {error.evalue}\n{details}") from None
     notebook.metadata[CLOSED_WIDGETS] = sorted(client.closed_comms)
     return notebook
