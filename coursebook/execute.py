@@ -8,12 +8,14 @@ themselves (a finished progress bar), which JupyterLab no longer shows.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -27,11 +29,32 @@ class LessonError(RuntimeError):
 
 
 class _Client(NotebookClient):
-    """A notebook client that also remembers which widget comms were closed."""
+    """A notebook client that also remembers which widget comms were closed.
+
+    It also nudges the kernel while it waits for a reply. Under load, ipykernel 7 can leave a
+    request unread on its shell socket (ipykernel issue 1554): the kernel sits idle, the client
+    waits for the cell's reply until its timeout. Any later message on that socket wakes it, so
+    a ``kernel_info`` request every few seconds keeps a run from stalling (their replies carry
+    other ids and are passed over).
+    """
+
+    nudge_seconds = 5.0
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.closed_comms = set()
+
+    async def _nudge(self):
+        while True:
+            await asyncio.sleep(self.nudge_seconds)
+            await ensure_async(self.kc.kernel_info())
+
+    async def _async_poll_for_reply(self, *args, **kwargs):
+        nudging = asyncio.ensure_future(self._nudge())
+        try:
+            return await super()._async_poll_for_reply(*args, **kwargs)
+        finally:
+            nudging.cancel()
 
     def handle_comm_msg(self, outs, msg, cell_index):
         if msg["msg_type"] == "comm_close":
