@@ -91,9 +91,22 @@ def trainer_panel(browser):
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(url)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-        page.click(".jp-Cell .jp-InputArea-editor")
-        page.keyboard.press("Shift+Enter")
-        page.wait_for_selector(".widget-slider", timeout=60_000)
+        # ipykernel 7 may leave the first request of a fresh connection unread (ipykernel issue
+        # 1554): the cell then never runs. Running it again wakes the kernel.
+        for attempt in range(5):
+            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.wait_for_selector(".widget-slider", timeout=20_000)
+                break
+            except Exception:
+                if attempt == 4:
+                    page.screenshot(path=str(root / "failed.png"))
+                    raise
+        try:
+            page.get_by_role("button", name="No", exact=True).click(timeout=3000)  # the news question
+        except Exception:
+            pass
         page.get_by_role("button", name="Train").click()
         page.wait_for_function("() => [...document.querySelectorAll('.widget-label')]"
                                ".some(e => e.textContent.includes('Done'))", timeout=120_000)
