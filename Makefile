@@ -21,13 +21,14 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
+.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test html clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
 	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook and the browser tests"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
+	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
 	@echo "make bench  - print the training-speed benchmark"
 	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
@@ -60,7 +61,7 @@ lab: $(STAMP) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
@@ -76,6 +77,11 @@ test: lint unit nbval browser-test
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
+
+# Every lesson executed and rendered with nbconvert; build/html/index.html is the table of contents.
+# Runs offline (the pages load MathJax from a CDN when viewed; see the README).
+html: $(STAMP)
+	$(BIN)/python -m coursebook --notebooks notebooks --out build/html
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

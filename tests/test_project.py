@@ -51,7 +51,8 @@ def test_every_subpackage_is_installed():
     listed = set(re.search(r"^packages = \[(.*?)\]", pyproject, re.M).group(1).replace('"', "")
                  .replace(" ", "").split(","))
     found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
-             for p in (ROOT / "nbhelpers").rglob("__init__.py")}
+             for package in ("nbhelpers", "coursebook")
+             for p in (ROOT / package).rglob("__init__.py")}
     assert found == listed
 
 

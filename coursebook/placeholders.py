@@ -1,0 +1,89 @@
+"""Widgets on a static page: a note that they are live in JupyterLab, then what they drew.
+
+A widget is a live object in the kernel; a saved notebook only holds a reference to it
+(``application/vnd.jupyter.widget-view+json``) and its last state. On the site each reference
+becomes a note, followed by the outputs its ``Output`` widgets captured while the notebook ran
+(the first plot of ``interact``, say), so the reader still sees a picture. Widgets that closed
+themselves (finished progress bars) vanish, as they do in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import html
+
+import nbformat
+
+from .execute import CLOSED_WIDGETS
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: The CSS class of the note, for styling and for tests.
+NOTE_CLASS = "coursebook-widget-note"
+NOTE_TEXT = "Interactive widget: live in JupyterLab"
+
+
+def note_output():
+    """The display output that stands in for one widget."""
+    text = (f'<div class="{NOTE_CLASS}"><strong>{html.escape(NOTE_TEXT)}</strong>. Open the notebook in '
+            "JupyterLab to use its controls; below is what it showed when the page was built.</div>")
+    return nbformat.v4.new_output("display_data", data={"text/html": text,
+                                                          "text/plain": NOTE_TEXT})
+
+
+def _widget_states(notebook):
+    saved = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {})
+    return {model_id: entry.get("state", {}) for model_id, entry in saved.get("state", {}).items()}
+
+
+def _children(state):
+    """The model ids a widget's state refers to (``"IPY_MODEL_<id>"``), in order."""
+    found = []
+    for value in state.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.startswith("IPY_MODEL_"):
+                found.append(item[len("IPY_MODEL_"):])
+    return found
+
+
+def _captured_outputs(model_id, states, seen=None):
+    """Every output captured by an ``Output`` widget inside ``model_id``, depth first."""
+    seen = set() if seen is None else seen
+    if model_id in seen or model_id not in states:
+        return []
+    seen.add(model_id)
+    state = states[model_id]
+    outputs = [nbformat.from_dict(o) for o in state.get("outputs", [])] \
+        if state.get("_model_name") == "OutputModel" else []
+    for child in _children(state):
+        outputs += _captured_outputs(child, states, seen)
+    return outputs
+
+
+def replace_widgets(notebook):
+    """Replace every widget view in ``notebook`` (in place) by a note and its captured outputs.
+
+    Returns the number of notes written. The saved widget state is removed afterwards, so the
+    page loads no widget code.
+    """
+    states = _widget_states(notebook)
+    closed = set(notebook.metadata.get(CLOSED_WIDGETS, ()))
+    notes = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW) if "data" in output else None
+            if view is None:
+                outputs.append(output)
+                continue
+            model_id = view.get("model_id", "")
+            if model_id in closed:
+                continue  # it closed itself: JupyterLab shows nothing here either
+            outputs.append(note_output())
+            outputs += _captured_outputs(model_id, states)
+            notes += 1
+        cell.outputs = outputs
+    notebook.metadata.pop("widgets", None)
+    notebook.metadata.pop(CLOSED_WIDGETS, None)
+    return notes
