@@ -27,9 +27,10 @@ reduction="mean", tolerance=1e-5)``
     disagrees and says by how much, and where in the backward pass to look.
 ``check_decreasing(costs, name="cost", first_epoch=0, strict=False)``
     NaN/inf, the first epoch where the cost rose, and whether it fell overall.
-``check_gradient_descent(xs, f, grad=None, eta=None, minimum=None, tolerance=1e-6)``
+``check_gradient_descent(xs, f, grad=None, eta=None, minimum=None, tolerance=1e-6, converge=True)``
     for a 1-D run ``xs = [x0, x1, ...]`` minimising ``f``: whether each step follows
-    x <- x - eta f'(x), and whether the run converged, crawled, oscillated or diverged.
+    x <- x - eta f'(x), and whether the run converged, crawled, oscillated or diverged
+    (with ``converge=False`` the latter are notes, not problems).
 ``check_accuracy(accuracy, threshold, total=None, name="accuracy", n_classes=10)``
     a fraction (or a count out of ``total``, like the book's ``evaluate``) against a target.
 
@@ -724,7 +725,8 @@ def check_decreasing(costs, *, name="cost", first_epoch=0, strict=False, show=Tr
     return _finish(report, show)
 
 
-def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, tolerance=1e-6, show=True):
+def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, tolerance=1e-6,
+                           converge=True, show=True):
     """Check a 1-D run of gradient descent ``xs = [x0, x1, ...]`` on the function ``f``.
 
     With ``grad`` (f') and ``eta`` given, each step must follow x <- x - eta f'(x); the first step
@@ -732,7 +734,11 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
     run is classified: diverged (NaN/inf, or f ended higher than it started), oscillating (the
     steps alternate in sign), still moving at the end (the last step is larger than
     ``tolerance``), or converged. With ``minimum`` (where f's minimum lies) the end point must be
-    within ``sqrt(tolerance)``-ish of it (``max(1e-3, 1e3 * tolerance)``).
+    within ``max(1e-3, 1000 * tolerance)`` of it.
+
+    ``converge=False`` is for runs that are right even when they do not converge (comparing
+    learning rates, say): then only a broken update rule (or a list that is not a run) is a
+    problem, and how the run behaved is given as notes.
     """
     validate.function(f, "f", optional=False)
     validate.function(grad, "grad")
@@ -744,7 +750,11 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
     if minimum is not None:
         minimum = validate.number(minimum, "minimum")
     tolerance = validate.positive(tolerance, "tolerance")
-    report = Feedback("gradient descent converged")
+    converge = validate.boolean(converge, "converge")
+    report = Feedback("gradient descent converged" if converge else
+                      "gradient descent follows x <- x - eta f'(x)" if grad is not None else
+                      "gradient descent ran")
+    flag = report.problem if converge else report.note
     values = _as_numbers(xs, "xs", report)
     if values is None:
         return _finish(report, show)
@@ -755,8 +765,8 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         k = int(bad[0])
-        report.problem(f"x is {'NaN' if np.isnan(values[k]) else 'infinite'} at step {k}: the run "
-                       f"diverged (eta too large for this f)")
+        flag(f"x is {'NaN' if np.isnan(values[k]) else 'infinite'} at step {k}: the run diverged "
+             f"(eta too large for this f)")
         values = values[:k]
         if len(values) < 2:
             return _finish(report, show)
@@ -778,32 +788,36 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
             break
     with np.errstate(all="ignore"):
         fs = np.array([float(f(x)) for x in values])
+    wild = bool(bad.size) or not np.isfinite(fs).all() or fs[-1] > fs[0]  # the run ran away
     if not np.isfinite(fs).all() or fs[-1] > fs[0]:
         k = int(np.flatnonzero(~(np.diff(fs) <= 0))[0]) + 1 if (np.diff(fs) > 0).any() else len(fs) - 1
-        report.title = "gradient descent diverged"
-        report.problem(f"f ended higher than it started; it first rose at step {k} (eta too large, "
+        if converge:
+            report.title = "gradient descent diverged"
+        flag(f"f ended higher than it started; it first rose at step {k} (eta too large, "
                        "or a step in the wrong direction)")
     alternating = len(steps) >= 3 and np.all(steps[1:] * steps[:-1] < 0)
     growing = len(steps) >= 3 and abs(steps[-1]) > abs(steps[0])
     if alternating and growing:
-        report.problem("x jumps from one side of the minimum to the other with ever larger steps: "
+        wild = True
+        flag("x jumps from one side of the minimum to the other with ever larger steps: "
                        "eta is too large for this f")
     elif alternating:
         report.note("x overshoots the minimum at every step (the steps alternate in sign): eta is "
                     "large for this f, though the run still closes in")
     last = abs(float(steps[-1]))
-    if report.ok:
+    if not wild and not (converge and report.problems):
         if last > tolerance:
-            report.title = "gradient descent is still moving"
-            report.problem(f"the last step still moved x by {last:.2g} (more than the tolerance "
-                           f"{tolerance:g}): take more steps or a larger eta")
+            if converge:
+                report.title = "gradient descent is still moving"
+            flag(f"the last step still moved x by {last:.2g} (more than the tolerance "
+                 f"{tolerance:g}): take more steps or a larger eta")
         else:
             report.note(f"{len(steps)} steps; the last moved x by {last:.1e}")
     if minimum is not None:
         distance = abs(values[-1] - minimum)
         allowed = max(1e-3, 1e3 * tolerance)
         if distance > allowed:
-            report.problem(f"the run ended {distance:.2g} away from the minimum (allowed: {allowed:g})")
+            flag(f"the run ended {distance:.2g} away from the minimum (allowed: {allowed:g})")
     return _finish(report, show)
 
 

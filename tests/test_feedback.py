@@ -546,6 +546,21 @@ def test_gradient_descent_overshooting_but_converging_is_a_note():
     assert report.ok and "x overshoots the minimum at every step" in report.notes[0]
 
 
+def test_gradient_descent_without_convergence_checks_only_the_rule():
+    report = fb.check_gradient_descent(run(1.1, 30), f, grad=df, eta=1.1, converge=False, show=False)
+    assert report.ok and report.title == "gradient descent follows x <- x - eta f'(x)"
+    assert report.notes[0].startswith("f ended higher than it started; it first rose at step 1")
+    assert not any("still moved" in n for n in report.notes)
+    slow = fb.check_gradient_descent(run(0.001, 10), f, grad=df, eta=0.001, converge=False,
+                                     show=False)
+    assert slow.ok and slow.notes[0].startswith("the last step still moved x by")
+    report = fb.check_gradient_descent(run(1e150, 3, x=1.0), f, converge=False, show=False)
+    assert report.ok and report.notes[0].startswith("x is infinite at step 3")
+    xs = run(0.1, 20, rule=lambda x, eta: x + eta * df(x))
+    report = fb.check_gradient_descent(xs, f, grad=df, eta=0.1, converge=False, show=False)
+    assert report.problems == ["step 1 moved x uphill: the update should SUBTRACT eta f'(x)"]
+
+
 def test_gradient_descent_bad_runs_are_reported():
     assert "xs has 1 value" in fb.check_gradient_descent([1.0], f, show=False).problems[0]
     assert "xs should be a list of numbers" in \
