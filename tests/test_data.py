@@ -45,12 +45,15 @@ def test_sample_is_class_balanced(sample):
         assert counts.tolist() == [n // 10] * 10, split
 
 
-def test_no_image_shared_between_splits():
-    with np.load(REPO / "data" / "mnist_sample.npz", allow_pickle=False) as npz:
+@pytest.mark.parametrize("filename", ["mnist_sample.npz", "fashion_sample.npz"])
+def test_no_image_shared_between_splits(filename):
+    with np.load(REPO / "data" / filename, allow_pickle=False) as npz:
+        assert sorted(npz.files) == sorted(f"{s}_{k}" for s in SIZES for k in ("images", "labels"))
         seen = {}
         for split in SIZES:
             images = npz[f"{split}_images"]
             assert images.dtype == np.uint8 and images.shape == (SIZES[split], 784)
+            assert npz[f"{split}_labels"].dtype == np.uint8
             rows = {row.tobytes() for row in images}
             assert len(rows) == len(images), f"duplicate image inside {split}"
             for other, other_rows in seen.items():
@@ -58,11 +61,12 @@ def test_no_image_shared_between_splits():
             seen[split] = rows
 
 
-def test_npz_checksum_matches_readme():
+@pytest.mark.parametrize("filename", ["mnist_sample.npz", "fashion_sample.npz"])
+def test_npz_checksum_matches_readme(filename):
     readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"`mnist_sample\.npz` SHA-256: `([0-9a-f]{64})`", readme)
-    assert match, "data/README.md must record the SHA-256 of mnist_sample.npz"
-    actual = hashlib.sha256((REPO / "data" / "mnist_sample.npz").read_bytes()).hexdigest()
+    match = re.search(rf"`{re.escape(filename)}` SHA-256: `([0-9a-f]{{64}})`", readme)
+    assert match, f"data/README.md must record the SHA-256 of {filename}"
+    actual = hashlib.sha256((REPO / "data" / filename).read_bytes()).hexdigest()
     assert actual == match.group(1)
 
 
@@ -228,13 +232,23 @@ def test_pinned_sample_checksums_and_sizes_match_the_readme_and_files():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == data.SAMPLE_SHA256[name]
 
 
-def test_damaged_sample_says_how_to_restore_it(tmp_path, monkeypatch):
-    damaged = bytearray((REPO / "data" / "mnist_sample.npz").read_bytes())
+@pytest.mark.parametrize("name, script", [("sample", "convert_sample.py"),
+                                          ("fashion_sample", "convert_fashion_sample.py")])
+def test_damaged_sample_says_how_to_restore_it(name, script, tmp_path, monkeypatch):
+    filename = data.SAMPLE_FILES[name]
+    damaged = bytearray((REPO / "data" / filename).read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
-    (tmp_path / "mnist_sample.npz").write_bytes(bytes(damaged))
+    (tmp_path / filename).write_bytes(bytes(damaged))
     monkeypatch.setenv("NBHELPERS_DATA_DIR", str(tmp_path))
-    with pytest.raises(ValueError, match=r"is damaged .* `git checkout data/`"):
-        data.load_mnist("sample")
+    pattern = rf"is damaged .* `git checkout data/` .*`python data/{re.escape(script)}`"
+    with pytest.raises(ValueError, match=pattern):
+        data.load_mnist(name)
+    (tmp_path / filename).write_bytes(bytes(damaged[:-1]))  # a truncated file
+    with pytest.raises(ValueError, match="is damaged"):
+        data.load_mnist(name)
+    (tmp_path / filename).unlink()
+    with pytest.raises(FileNotFoundError, match=re.escape(script)):
+        data.load_mnist(name)
 
 
 def test_every_full_file_has_a_pinned_size():
@@ -278,28 +292,6 @@ def test_fashion_sample_is_not_the_digits(fashion, sample):
     assert (fashion.train[0] > 0).mean() > 1.5 * (sample.train[0] > 0).mean()
 
 
-def test_fashion_sample_splits_share_no_image():
-    with np.load(REPO / "data" / "fashion_sample.npz", allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(f"{s}_{k}" for s in SIZES for k in ("images", "labels"))
-        seen = {}
-        for split in SIZES:
-            images = npz[f"{split}_images"]
-            assert images.dtype == np.uint8 and images.shape == (SIZES[split], 784)
-            assert npz[f"{split}_labels"].dtype == np.uint8
-            rows = {row.tobytes() for row in images}
-            for other, other_rows in seen.items():
-                assert not rows & other_rows, f"{split} and {other} share an image"
-            seen[split] = rows
-
-
-def test_fashion_sample_checksum_matches_readme():
-    readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"`fashion_sample\.npz` SHA-256: `([0-9a-f]{64})`", readme)
-    assert match, "data/README.md must record the SHA-256 of fashion_sample.npz"
-    actual = hashlib.sha256((REPO / "data" / "fashion_sample.npz").read_bytes()).hexdigest()
-    assert actual == match.group(1)
-
-
 def test_fashion_sample_readme_gives_licence_and_provenance():
     readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
     section = readme.split("## The Fashion-MNIST sample", 1)[1].split("\n## ", 1)[0]
@@ -317,21 +309,6 @@ def test_fashion_sample_found_in_errors_and_loader():
         data.load_mnist("fashion-mnist")
     training, validation, test = mnist_loader.load_data("fashion_sample")
     assert training[0].shape == (4000, 784) and test[0].shape == (500, 784)
-
-
-def test_damaged_fashion_sample_names_its_script(tmp_path, monkeypatch):
-    body = bytearray((REPO / "data" / "fashion_sample.npz").read_bytes())
-    body[len(body) // 3] ^= 0x01
-    (tmp_path / "fashion_sample.npz").write_bytes(bytes(body))
-    monkeypatch.setenv("NBHELPERS_DATA_DIR", str(tmp_path))
-    with pytest.raises(ValueError, match=r"is damaged .*data/convert_fashion_sample\.py"):
-        data.load_mnist("fashion_sample")
-    (tmp_path / "fashion_sample.npz").write_bytes(bytes(body[:-1]))  # a truncated file
-    with pytest.raises(ValueError, match="is damaged"):
-        data.load_mnist("fashion_sample")
-    (tmp_path / "fashion_sample.npz").unlink()
-    with pytest.raises(FileNotFoundError, match=r"convert_fashion_sample\.py"):
-        data.load_mnist("fashion_sample")
 
 
 def _fake_fashion(folder, rng, n_train=14_500, n_test=800):
