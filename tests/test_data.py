@@ -311,7 +311,7 @@ def test_fashion_sample_found_in_errors_and_loader():
     assert training[0].shape == (4000, 784) and test[0].shape == (500, 784)
 
 
-def _fake_fashion(folder, rng, n_train=14_500, n_test=800):
+def _fake_fashion(folder, rng, n_train=4_600, n_test=600):
     """Four small Fashion-MNIST-like IDX files; returns their decompressed checksums."""
     folder.mkdir()
     arrays = {
@@ -331,6 +331,7 @@ def test_converter_draws_each_split_from_its_own_pool(tmp_path, monkeypatch):
     converter = _converter()
     arrays, digests = _fake_fashion(tmp_path / "src", np.random.default_rng(5))
     monkeypatch.setattr(converter, "SOURCE_SHA256", digests)
+    monkeypatch.setattr(converter, "VALIDATION_SIZE", 600)  # pools of 4,000 / 600 / 600
     first = converter.convert(tmp_path / "src", tmp_path / "a.npz")
     again = converter.convert(tmp_path / "src", tmp_path / "b.npz")
     assert first == again and (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
@@ -350,7 +351,7 @@ def test_converter_draws_each_split_from_its_own_pool(tmp_path, monkeypatch):
 
 def test_converter_refuses_other_files(tmp_path, monkeypatch):
     converter = _converter()
-    _fake_fashion(tmp_path / "src", np.random.default_rng(6), n_train=10_100, n_test=60)
+    _fake_fashion(tmp_path / "src", np.random.default_rng(6), n_train=100, n_test=60)
     with pytest.raises(ValueError, match="not the published Fashion-MNIST file"):
         converter.convert(tmp_path / "src", tmp_path / "out.npz")
     assert not (tmp_path / "out.npz").exists()
