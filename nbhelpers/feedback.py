@@ -512,6 +512,11 @@ class _BoundCost:
     def delta(self, z, a, y, activation=None):
         return self._cost.delta(z, a, y, activation or self._activation)
 
+    def __getattr__(self, name):  # anything else (grad_a, ...) is the cost's own
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._cost, name)
+
     def __repr__(self):
         return f"<cost {self.name!r} for {self._activation.name} neurons>"
 
