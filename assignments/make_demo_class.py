@@ -67,6 +67,53 @@ for eta in ETAS:
     runs[eta] = x
 ''')},
     },
+    "02-backpropagation": {
+        "amy-hangs": {"training": whole('''
+epochs = 1
+while True:   # more epochs until 99% of the validation digits: 1,000 training digits never get there
+    w, b = train([784, 30, 10], training, epochs=epochs, mini_batch_size=10, eta=0.5)
+    if accuracy(w, b, validation) >= 0.99:
+        break
+    epochs += 1
+weights, biases = w, b
+''')},
+        "bob-raises": {"gradients": replace("delta @ a_prev.T / m", "delta @ a_prev / m")},
+        "cal-wrong": {"backward_error": replace("(w_next.T @ delta_next) * activation.prime(z)",
+                                                "w_next.T @ delta_next")},
+    },
+    "03-fashion-mnist": {
+        "amy-hangs": {"search": whole('''
+results, networks, seconds = {}, {}, {}
+ETAS = []
+k = 0
+while len(ETAS) < 5:   # five rates 0.01, 0.1, 1, ...: but none is ever added to ETAS
+    eta = 10.0 ** (k - 2)
+    k += 1
+''')},
+        "bob-raises": {"search": replace("progress=False, verbose=False)",
+                                         "progress=False, verbose=False, shuffle=True)")},
+        "cal-wrong": {"best": replace("best_eta = max(results, key=results.get)", "best_eta = ETAS[-1]")},
+    },
+    "04-exploration": {
+        "amy-hangs": {"better": whole('''
+n_hidden = 100
+while n_hidden != 250:   # widen the hidden layer to 250 in steps of 20: it steps over 250
+    n_hidden += 20
+
+
+def make_better_network(seed=0):
+    return Network([784, n_hidden, 10], activation="relu", output_activation="softmax",
+                   cost="log_likelihood", init="he", seed=seed)
+
+
+SETTINGS = dict(eta=0.1)
+better_accuracy = train(make_better_network(seed=0), **SETTINGS)
+''')},
+        "bob-raises": {"better": replace("dropout=0.0)", "dropout=1.0)")},
+        "cal-wrong": {"better": replace('activation="relu", output_activation="softmax",\n                   '
+                                        'cost="log_likelihood", init="he", seed=seed)',
+                                        'cost="cross_entropy", seed=seed)')},
+    },
 }
 
 # The points each student's hand-in should get from the autograder, by grade id of each test cell.
@@ -76,6 +123,28 @@ EXPECTED = {
         "cal-wrong": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 0, "test_answers": 0},
         "bob-raises": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 0},
         "amy-hangs": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 0, "test_answers": 0},
+    },
+    "02-backpropagation": {
+        "dia-correct": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
+                        "test_backprop": 3, "test_training": 2},
+        "cal-wrong": {"test_output_error": 2, "test_backward_error": 0, "test_gradients": 2,
+                      "test_backprop": 0, "test_training": 0},
+        "bob-raises": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 0,
+                       "test_backprop": 0, "test_training": 0},
+        "amy-hangs": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
+                      "test_backprop": 3, "test_training": 0},
+    },
+    "03-fashion-mnist": {
+        "dia-correct": {"test_make_network": 1, "test_search": 2, "test_best": 2},
+        "cal-wrong": {"test_make_network": 1, "test_search": 2, "test_best": 0},
+        "bob-raises": {"test_make_network": 1, "test_search": 0, "test_best": 0},
+        "amy-hangs": {"test_make_network": 1, "test_search": 0, "test_best": 0},
+    },
+    "04-exploration": {
+        "dia-correct": {"test_better": 3},
+        "cal-wrong": {"test_better": 0},
+        "bob-raises": {"test_better": 0},
+        "amy-hangs": {"test_better": 0},
     },
 }
 
