@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
+# nbgrader, for the graded assignments in assignments/ (the lessons never need it)
+CLASSROOM_STAMP := $(VENV)/.installed-classroom
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -19,11 +21,12 @@ STRIP_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file
 # Jupyter refuses to start as root (e.g. in a container) unless told it is on purpose.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
+.PHONY: help env classroom git-filter lab test lint notebooks-clean unit nbval strip bench browser-test clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "make test   - create .venv if needed and run lint, unit tests and every notebook"
+	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make bench  - print the training-speed benchmark"
 	@echo "make browser-test - drive the trainer widget in JupyterLab in headless Chromium"
@@ -35,6 +38,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+classroom: $(CLASSROOM_STAMP)
+
+$(CLASSROOM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'
+	@touch $(CLASSROOM_STAMP)
 
 # Notebooks are stored without outputs, yet a working copy may keep them: .gitattributes sends every
 # notebook through nbstripout as git stages it (a "clean" filter), so outputs never reach a commit and
@@ -55,13 +64,14 @@ lab: $(STAMP) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks
+	$(BIN)/ruff check nbhelpers tests benchmarks browser_tests data notebooks assignments
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
-unit: $(STAMP) git-filter
+# tests/test_assignments.py grades the assignments with nbgrader, so the unit tests install it.
+unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
