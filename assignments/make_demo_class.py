@@ -85,10 +85,9 @@ weights, biases = w, b
         "amy-hangs": {"search": whole('''
 results, networks, seconds = {}, {}, {}
 ETAS = []
-k = 0
-while len(ETAS) < 5:   # five rates 0.01, 0.1, 1, ...: but none is ever added to ETAS
-    eta = 10.0 ** (k - 2)
-    k += 1
+eta = 0.01
+while len(ETAS) < 5:   # five rates, each three times the last: but none is ever added to ETAS
+    next_eta = 3 * eta
 ''')},
         "bob-raises": {"search": replace("progress=False, verbose=False)",
                                          "progress=False, verbose=False, shuffle=True)")},
