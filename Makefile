@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
+# nbgrader, for the graded assignments in assignments/ (the lessons never need it)
+CLASSROOM_STAMP := $(VENV)/.installed-classroom
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -21,12 +23,13 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env git-filter lab test lint notebooks-clean unit nbval strip bench browser-test html clean
+.PHONY: help env classroom git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
-	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook and the browser tests"
+	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook, the grading and the browser tests"
+	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
 	@echo "make bench  - print the training-speed benchmark"
@@ -41,6 +44,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+classroom: $(CLASSROOM_STAMP)
+
+$(CLASSROOM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'
+	@touch $(CLASSROOM_STAMP)
 
 # Notebooks are stored without outputs, yet a working copy may keep them: .gitattributes sends every
 # notebook through nbstripout as git stages it (a "clean" filter), so outputs never reach a commit and
@@ -61,19 +70,31 @@ lab: $(STAMP) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
-unit: $(STAMP) git-filter
+# tests/test_assignments.py grades the assignments with nbgrader, so the unit tests install it.
+# `make test` runs the unit tests (the grading among them) and every notebook in one pytest run on
+# two workers (pytest-xdist); each test file and each notebook stays on one worker, and each worker's
+# BLAS keeps to one thread so the two do not fight over the cores. `make unit` and `make nbval` run
+# the two halves alone, in one process.
+WORKERS ?= 2
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+check: $(STAMP) $(CLASSROOM_STAMP) git-filter
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax -p no:cacheprovider \
+	  tests notebooks
+
+unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
 
-test: lint unit nbval browser-test
+test: lint check browser-test
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)

@@ -32,7 +32,7 @@ from .regularization import REGULARIZATIONS
 from .reproduce import add_parser as add_reproduce_parser
 from .schedules import SCHEDULES
 
-DATA_CHOICES = ("sample", "mnist", "fashion")
+DATA_CHOICES = ("sample", "fashion_sample", "mnist", "fashion")
 
 
 def _number(kind, minimum=None, strict=False, maximum=None):
@@ -104,7 +104,8 @@ def build_parser():
     train.add_argument("--early-stopping", type=_number(int, 1), default=None, metavar="N",
                        help="stop after N epochs without a better validation accuracy")
     train.add_argument("--data", type=_name({k: 0 for k in DATA_CHOICES}, "data set"),
-                       default="sample", help="sample (bundled, default), mnist or fashion")
+                       default="sample", help="sample (bundled digits, default), fashion-sample (bundled "
+                            "Fashion-MNIST), mnist or fashion")
     train.add_argument("--seed", type=_number(int, 0), default=0, help="random seed (default: 0)")
     train.add_argument("--float32", action="store_true", help="compute in float32 (faster)")
     train.add_argument("--save", metavar="PATH", help="save the trained network (.json or .npz)")

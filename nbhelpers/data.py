@@ -2,11 +2,14 @@
 
 Used by all notebooks, directly or through ``nbhelpers.mnist_loader``.
 
-Three sources are offered by :func:`load_mnist`:
+Four sources are offered by :func:`load_mnist`:
 
 ``"sample"`` (the default, works offline)
     5,000 real MNIST digits bundled in ``data/mnist_sample.npz``: 4,000 training,
     500 validation and 500 test images, exactly 10 % of each split per digit.
+``"fashion_sample"`` (works offline)
+    5,000 Fashion-MNIST images bundled in ``data/fashion_sample.npz``, split the same way
+    (4,000 / 500 / 500, exactly 10 % of each split per class).
 ``"mnist"`` (alias ``"full"``)
     The 70,000 images of the official MNIST files, downloaded once into the cache folder and
     split like the book: the first 50,000 training images for training, the last 10,000 for
@@ -35,6 +38,9 @@ __all__ = [
     "DATA_DIR",
     "CACHE_DIR",
     "SAMPLE_FILE",
+    "SAMPLE_FILES",
+    "SAMPLE_SHA256",
+    "SAMPLE_SIZES",
     "Dataset",
     "load_mnist",
     "download_dataset",
@@ -55,6 +61,8 @@ DATA_DIR = Path(
 #: Where downloads are kept (override with NBHELPERS_CACHE_DIR); git-ignored.
 CACHE_DIR = Path(os.environ.get("NBHELPERS_CACHE_DIR") or DATA_DIR / "cache")
 SAMPLE_FILE = "mnist_sample.npz"
+#: The bundled samples, by source name.
+SAMPLE_FILES = {"sample": SAMPLE_FILE, "fashion_sample": "fashion_sample.npz"}
 
 #: How many of the 60,000 official training images are held back for validation (the last ones).
 VALIDATION_SIZE = 10_000
@@ -126,8 +134,15 @@ SIZES = {
     },
 }
 
-#: SHA-256 of the bundled sample (also stated in data/README.md; a test keeps the two in step).
-SAMPLE_SHA256 = "e0dab7422d3eb4933ad5a81fd4d03cbd34a7c8f4018efa27dde9b2e258fb3cd3"
+#: SHA-256 of each bundled sample (also stated in data/README.md; a test keeps the two in step).
+SAMPLE_SHA256 = {
+    "sample": "e0dab7422d3eb4933ad5a81fd4d03cbd34a7c8f4018efa27dde9b2e258fb3cd3",
+    "fashion_sample": "28a831e57e91426e4409fa8e5ad36ed5aee8eecfba1bf67c4aa2c02b9a3f4125",
+}
+#: The size in bytes of each bundled sample, checked before the file is read.
+SAMPLE_SIZES = {"sample": 818802, "fashion_sample": 2188635}
+#: The script that regenerates each bundled sample.
+_SAMPLE_SCRIPTS = {"sample": "data/convert_sample.py", "fashion_sample": "data/convert_fashion_sample.py"}
 
 #: Folders where an operating-system package may already provide the files.
 SYSTEM_DIRS = {
@@ -151,8 +166,10 @@ SYSTEM_CHECKSUMS = {
     },
 }
 
-_ALIASES = {"sample": "sample", "mnist": "mnist", "full": "mnist", "fashion": "fashion"}
-_CLASSES = {"sample": DIGIT_CLASSES, "mnist": DIGIT_CLASSES, "fashion": FASHION_CLASSES}
+_ALIASES = {"sample": "sample", "mnist": "mnist", "full": "mnist", "fashion": "fashion",
+            "fashion_sample": "fashion_sample"}
+_CLASSES = {"sample": DIGIT_CLASSES, "mnist": DIGIT_CLASSES, "fashion": FASHION_CLASSES,
+            "fashion_sample": FASHION_CLASSES}
 _ALLOWED = ", ".join(repr(s) for s in _ALIASES)
 
 
@@ -161,7 +178,8 @@ class Dataset(NamedTuple):
 
     ``X`` has shape (784, n) with one example per column and values in [0, 1];
     ``y`` has shape (n,), dtype int64, holding class indices 0..9.
-    ``name`` is "sample", "mnist" or "fashion"; ``classes[k]`` is the name of class ``k``.
+    ``name`` is "sample", "mnist", "fashion" or "fashion_sample"; ``classes[k]`` is the name of
+    class ``k``.
     """
 
     train: Tuple[np.ndarray, np.ndarray]
@@ -330,24 +348,26 @@ def _load_full(name: str, dtype: np.dtype, download: bool, progress: bool) -> Da
     )
 
 
-def _load_sample(dtype: np.dtype) -> Dataset:
-    path = _data_dir() / SAMPLE_FILE
+def _load_sample(name: str, dtype: np.dtype) -> Dataset:
+    path = _data_dir() / SAMPLE_FILES[name]
+    script = f"`python {_SAMPLE_SCRIPTS[name]}`"
     if not path.is_file():
         raise FileNotFoundError(
             f"the bundled sample {path} is missing; restore it with `git checkout data/` "
-            "or regenerate it with `python data/convert_sample.py`"
+            f"or regenerate it with {script}"
         )
-    if file_digest(path) != SAMPLE_SHA256:
+    expected = SAMPLE_SHA256[name]
+    if path.stat().st_size != SAMPLE_SIZES[name] or file_digest(path) != expected:
         raise ValueError(
-            f"the bundled sample {path} is damaged (its SHA-256 is not {SAMPLE_SHA256}); restore it "
-            "with `git checkout data/` or regenerate it with `python data/convert_sample.py`"
+            f"the bundled sample {path} is damaged (its SHA-256 is not {expected}); restore it "
+            f"with `git checkout data/` or regenerate it with {script}"
         )
     with np.load(path, allow_pickle=False) as npz:
         splits = {
             split: _to_columns(npz[f"{split}_images"], npz[f"{split}_labels"], dtype)
             for split in ("train", "validation", "test")
         }
-    return Dataset(**splits, name="sample", classes=DIGIT_CLASSES)
+    return Dataset(**splits, name=name, classes=_CLASSES[name])
 
 
 def load_mnist(
@@ -356,7 +376,9 @@ def load_mnist(
     """Load a data set as a :class:`Dataset` of (X, y) pairs with one example per column.
 
     ``source``: "sample" (bundled 4000/500/500 digits, offline), "mnist" or its alias "full"
-    (official MNIST, 50000/10000/10000) or "fashion" (Fashion-MNIST, 50000/10000/10000).
+    (official MNIST, 50000/10000/10000), "fashion" (Fashion-MNIST, 50000/10000/10000) or
+    "fashion_sample" (bundled 4000/500/500 Fashion-MNIST images, offline); ``classes`` of the
+    Fashion sets are the clothing names of ``FASHION_CLASSES``.
     ``dtype``: floating-point type of the images. Each split is ``(X, y)`` with ``X`` of shape
     (784, n), values in [0, 1], and ``y`` of shape (n,), dtype int64.
     ``download=False`` never touches the network and raises ``FileNotFoundError`` (with
@@ -364,8 +386,8 @@ def load_mnist(
     """
     name = _canonical(source, "source", _ALIASES)
     dtype = _float_dtype(dtype)
-    if name == "sample":
-        return _load_sample(dtype)
+    if name in SAMPLE_FILES:
+        return _load_sample(name, dtype)
     return _load_full(name, dtype, download, progress)
 
 

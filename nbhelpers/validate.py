@@ -76,6 +76,13 @@ def boolean(value, name):
     return bool(value)
 
 
+def text(value, name, allowed="a string"):
+    """``value`` if it is a ``str`` (names and hints shown in messages)."""
+    if not isinstance(value, str):
+        fail(name, allowed, value)
+    return value
+
+
 def one_of(value, name, options):
     """``value`` if it is one of ``options`` (compared with ==)."""
     if value not in options:

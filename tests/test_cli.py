@@ -31,8 +31,8 @@ def test_train_prints_epochs_and_saves(tmp_path, capsys):
     (["--lmbda", "-1"], "argument --lmbda: must be >= 0"),
     (["--cost", "hinge"], "argument --cost: unknown cost 'hinge'; choose from cross-entropy, "
                           "log-likelihood, quadratic"),
-    (["--data", "cifar"], "argument --data: unknown data set 'cifar'; choose from mnist, sample, fashion"
-     .replace("mnist, sample, fashion", "fashion, mnist, sample")),
+    (["--data", "cifar"], "argument --data: unknown data set 'cifar'; choose from fashion, fashion-sample, "
+                          "mnist, sample"),
     (["--sizes", "784"], "argument --sizes: give at least two layers"),
     (["--sizes", "100", "10"], "the first size must be 784 and the last 10, got 100 10"),
     (["--dropout", "1"], "argument --dropout: must be < 1"),
@@ -49,6 +49,29 @@ def test_bad_arguments_are_named(args, message, capsys):
         main(["train", "--epochs", "1"] + args if args[0] != "--epochs" else ["train"] + args)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["fashion_sample", "fashion-sample"])
+def test_train_on_the_bundled_fashion_sample(spelling, monkeypatch, capsys):
+    import nbhelpers.data
+
+    asked = []
+    real_load = nbhelpers.data.load_mnist
+
+    def spy(source, **kwargs):
+        asked.append(source)
+        return real_load(source, **kwargs)
+
+    monkeypatch.setattr(nbhelpers.data, "load_mnist", spy)
+    status = main(["train", "--data", spelling, "--sizes", "784", "10", "10", "--epochs", "1",
+                   "--cost", "cross-entropy", "--eta", "0.5", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert asked == ["fashion_sample"]
+    expected = nbhelpers.data.load_mnist("fashion_sample")
+    assert (f"on fashion_sample: {expected.train[0].shape[1]} training, "
+            f"{expected.validation[0].shape[1]} validation, {expected.test[0].shape[1]} test images") in out
+    assert "Test accuracy" in out
 
 
 def test_save_is_checked_before_training(tmp_path, capsys):
