@@ -23,7 +23,6 @@ Usage (from the repository root)::
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from convert_sample import sha256_of, write_npz  # noqa: E402 - the sibling script, same format
+from convert_sample import command_line, write_sample  # noqa: E402 - the sibling script, same format
 
 from nbhelpers.idx import read_idx  # noqa: E402
 
@@ -104,26 +103,14 @@ def convert(source: Path = DEFAULT_SOURCE, output: Path = DEFAULT_OUTPUT) -> str
     """Make ``output`` from the Fashion-MNIST files in ``source``; return the file's SHA-256."""
     pools = read_source(Path(source))
     rng = np.random.default_rng(SEED)
-    arrays: dict[str, np.ndarray] = {}
-    for split, (images, labels) in pools.items():
-        rows = pick(labels, PER_CLASS[split], rng)
-        arrays[f"{split}_images"] = images[rows]
-        arrays[f"{split}_labels"] = labels[rows]
-    write_npz(Path(output), arrays)
-    return sha256_of(Path(output))
+    splits = {split: (images, labels, pick(labels, PER_CLASS[split], rng))
+              for split, (images, labels) in pools.items()}
+    return write_sample(Path(output), splits)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE,
-                        help=f"folder with the four Fashion-MNIST .gz files (default: {DEFAULT_SOURCE})")
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"where to write the npz (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
-    digest = convert(args.source, args.output)
-    print(f"wrote {args.output} ({args.output.stat().st_size:,} bytes)")
-    print(f"SHA-256 {digest}")
-    return 0
+    return command_line(__doc__, convert, "folder with the four Fashion-MNIST .gz files",
+                        DEFAULT_SOURCE, DEFAULT_OUTPUT, argv)
 
 
 if __name__ == "__main__":

@@ -119,27 +119,39 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 def convert(source: Path = DEFAULT_SOURCE, output: Path = DEFAULT_OUTPUT) -> str:
     """Convert ``source`` into ``output``; return the SHA-256 of the written file."""
     images, labels = read_csv(Path(source))
-    splits = balanced_split(labels)
+    splits = {name: (images, labels, rows) for name, rows in balanced_split(labels).items()}
+    return write_sample(Path(output), splits)
+
+
+def write_sample(output: Path, splits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> str:
+    """Write ``{split}_images`` and ``{split}_labels`` for each ``split: (images, labels, rows)``
+    (the chosen ``rows`` of that pool) to ``output``; return the file's SHA-256."""
     arrays: dict[str, np.ndarray] = {}
-    for name, rows in splits.items():
+    for name, (images, labels, rows) in splits.items():
         arrays[f"{name}_images"] = images[rows]
         arrays[f"{name}_labels"] = labels[rows]
-    write_npz(Path(output), arrays)
-    return sha256_of(Path(output))
+    write_npz(output, arrays)
+    return sha256_of(output)
+
+
+def command_line(doc: str, convert, source_help: str, default_source: Path, default_output: Path,
+                 argv: list[str] | None = None) -> int:
+    """A converter script's command line, ``[source] [-o output]``; prints what it wrote."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("source", nargs="?", type=Path, default=default_source,
+                        help=f"{source_help} (default: {default_source})")
+    parser.add_argument("-o", "--output", type=Path, default=default_output,
+                        help=f"where to write the npz (default: {default_output})")
+    args = parser.parse_args(argv)
+    digest = convert(args.source, args.output)
+    print(f"wrote {args.output} ({args.output.stat().st_size:,} bytes)")
+    print(f"SHA-256 {digest}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE,
-                        help=f"the mnist_5k.csv.gz file (default: {DEFAULT_SOURCE})")
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"where to write the npz (default: {DEFAULT_OUTPUT})")
-    args = parser.parse_args(argv)
-    digest = convert(args.source, args.output)
-    size = args.output.stat().st_size
-    print(f"wrote {args.output} ({size:,} bytes)")
-    print(f"SHA-256 {digest}")
-    return 0
+    return command_line(__doc__, convert, "the mnist_5k.csv.gz file", DEFAULT_SOURCE, DEFAULT_OUTPUT,
+                        argv)
 
 
 if __name__ == "__main__":

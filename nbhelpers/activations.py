@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .names import lookup
+from .names import resolve
 
 
 class Activation:
@@ -167,12 +167,8 @@ ACTIVATIONS = {
 
 def get_activation(name):
     """The activation called ``name`` (a key of ``ACTIVATIONS``), or ``name`` itself if it is one."""
-    if isinstance(name, Activation):
-        return name
-    if isinstance(name, type) and issubclass(name, Activation):
-        return name()
-    return lookup(ACTIVATIONS, name, "activation",
-                  aliases={"leakyrelu": "leaky_relu", "identity": "linear"})()
+    return resolve(ACTIVATIONS, name, "activation", Activation,
+                   aliases={"leakyrelu": "leaky_relu", "identity": "linear"})
 
 
 # Module-level singletons for quick use in notebooks: activations.sigmoid(z), activations.sigmoid_prime(z)

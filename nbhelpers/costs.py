@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid, Softmax, get_activation
-from .names import lookup
+from .names import resolve
 
 _SIGMOID = Sigmoid()
 
@@ -147,10 +147,6 @@ COSTS = {
 
 def get_cost(name):
     """The cost called ``name`` (a key of ``COSTS``), or ``name`` itself if it is a cost object or class."""
-    if isinstance(name, Cost):
-        return name
-    if isinstance(name, type) and issubclass(name, Cost):
-        return name()
     aliases = {"crossentropy": "cross_entropy", "mse": "quadratic", "loglikelihood": "log_likelihood",
                "nll": "log_likelihood"}
-    return lookup(COSTS, name, "cost", aliases)()
+    return resolve(COSTS, name, "cost", Cost, aliases)

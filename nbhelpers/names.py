@@ -30,3 +30,13 @@ def lookup(table, name, parameter, aliases=None, extra=""):
     if key not in table:
         raise ValueError(f"{parameter} must be one of {sorted(table)}{extra}, got {name!r}")
     return table[key]
+
+
+def resolve(table, name, parameter, base, aliases=None):
+    """An instance for ``name``: ``name`` itself if it is already a ``base``, a new one if it is a
+    subclass of ``base``, else ``lookup(table, name, ...)()`` (so the error lists every valid name)."""
+    if isinstance(name, base):
+        return name
+    if isinstance(name, type) and issubclass(name, base):
+        return name()
+    return lookup(table, name, parameter, aliases)()
