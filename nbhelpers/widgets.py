@@ -554,17 +554,13 @@ class TrainerPanel:
         notebook does not shrink it and its fonts stay readable."""
         from matplotlib.figure import Figure
 
-        from .plots import plot_history
+        from .plots import plot_history, plot_weights
 
         width = FIGURE_WIDTH_WITH_WEIGHTS if net is not None else FIGURE_WIDTH
         fig = Figure(figsize=(width, FIGURE_HEIGHT), layout="constrained")
         axes = fig.subplots(1, 3 if net is not None else 2)
         if net is not None:
-            weights = np.concatenate([w.ravel() for w in net.weights])
-            axes[2].hist(weights, bins=np.linspace(-1.5, 1.5, 121), color="C2")
-            axes[2].set(xlabel="weight", ylabel="count", yscale="log",
-                        title=f"Weights (norm {np.linalg.norm(weights):.1f})")
-            axes[2].grid(alpha=0.3)
+            plot_weights(net, ax=axes[2])
             axes = axes[:2]
         plot_history(history, axes=axes, evaluation_label="validation", title=cls._title(s))
         buffer = io.BytesIO()
