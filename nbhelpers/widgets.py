@@ -78,25 +78,7 @@ FIGURE_WIDTH, FIGURE_WIDTH_WITH_WEIGHTS, FIGURE_HEIGHT, DPI = 10, 12, 3.5, 80
 DESCRIPTION_WIDTH, SLIDER_WIDTH = "115px", "520px"
 
 
-def _exponents(value, default):
-    """A (min, max) base-10 exponent range for a log slider that contains ``value``."""
-    low, high = default
-    if value > 0:
-        exponent = math.log10(value)
-        low, high = min(low, math.floor(exponent)), max(high, math.ceil(exponent))
-    return low, high
-
-
-def _check_split(split, name):
-    try:
-        X, y = split
-    except (TypeError, ValueError):
-        fail(name, "a pair (X, y) of arrays", type(split).__name__)
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
-        fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
-              f"shapes {X.shape} and {y.shape}")
-    return X, y
+# ------------------------------------------------------------------ checking the arguments
 
 
 def _check_settings(hidden, eta, lmbda, epochs, mini_batch_size, cost, regularization, optimizer):
@@ -111,6 +93,23 @@ def _check_settings(hidden, eta, lmbda, epochs, mini_batch_size, cost, regulariz
         "regularization": one_of(regularization, "regularization", tuple(REGULARIZATIONS)),
         "optimizer": one_of(optimizer, "optimizer", tuple(OPTIMIZERS)),
     }
+
+
+def _check_controls(controls):
+    """The names of the controls to show, checked, in ``CONTROL_NAMES`` order."""
+    if controls is None:
+        return CONTROL_NAMES
+    if isinstance(controls, str):
+        controls = (controls,)
+    try:
+        names = list(controls)
+    except TypeError:
+        fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
+    unknown = [name for name in names if name not in CONTROL_NAMES]
+    if unknown:
+        fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
+              else unknown)
+    return tuple(name for name in CONTROL_NAMES if name in names)
 
 
 def _check_data(data, train_size):
@@ -140,6 +139,31 @@ def _check_data(data, train_size):
     return (X[:, :train_size], y[:train_size]), (VX, vy), n_out
 
 
+def _check_split(split, name):
+    """``split`` as arrays (X, y), checked: X (n_in, n) with one example per column, y (n,)."""
+    try:
+        X, y = split
+    except (TypeError, ValueError):
+        fail(name, "a pair (X, y) of arrays", type(split).__name__)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
+        fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
+              f"shapes {X.shape} and {y.shape}")
+    return X, y
+
+
+# ------------------------------------------------------------------ building the controls
+
+
+def _exponents(value, default):
+    """A (min, max) base-10 exponent range for a log slider that contains ``value``."""
+    low, high = default
+    if value > 0:
+        exponent = math.log10(value)
+        low, high = min(low, math.floor(exponent)), max(high, math.ceil(exponent))
+    return low, high
+
+
 def _build_controls(initial):
     """Every control in ``CONTROL_NAMES`` order, set to the checked ``initial`` values; a value
     outside a slider's range or the mini-batch list widens it."""
@@ -147,8 +171,8 @@ def _build_controls(initial):
 
     style = {"description_width": DESCRIPTION_WIDTH}
     wide = widgets.Layout(width=SLIDER_WIDTH)
-    eta, lmbda, hidden, epochs = initial["eta"], initial["lmbda"], initial["hidden"], initial["epochs"]
-    mini_batch_size = initial["mini_batch_size"]
+    eta, lmbda, hidden = initial["eta"], initial["lmbda"], initial["hidden"]
+    epochs, mini_batch_size = initial["epochs"], initial["mini_batch_size"]
     eta_range = _exponents(eta, ETA_EXPONENTS)
     lmbda_shown = lmbda if lmbda > 0 else LMBDA_WHEN_OFF
     lmbda_range = _exponents(lmbda_shown, LMBDA_EXPONENTS)
@@ -234,7 +258,7 @@ class TrainerPanel:
         initial = _check_settings(hidden=hidden, eta=eta, lmbda=lmbda, epochs=epochs,
                                   mini_batch_size=mini_batch_size, cost=cost,
                                   regularization=regularization, optimizer=optimizer)
-        self._shown = self._check_controls(controls)
+        self._shown = _check_controls(controls)
         self.seed = whole(seed, "seed", minimum=0)
         self.threaded = boolean(threaded, "threaded")
         self.init = one_of(init, "init", tuple(INITIALIZERS))
@@ -300,23 +324,7 @@ class TrainerPanel:
         buttons = widgets.HBox([self.train_button, self.stop_button, self.progress])
         return widgets.VBox([title, *rows, buttons, self._status, self._error, self._plot])
 
-    # ------------------------------------------------------------------ checks and settings
-
-    @staticmethod
-    def _check_controls(controls):
-        if controls is None:
-            return CONTROL_NAMES
-        if isinstance(controls, str):
-            controls = (controls,)
-        try:
-            names = list(controls)
-        except TypeError:
-            fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
-        unknown = [name for name in names if name not in CONTROL_NAMES]
-        if unknown:
-            fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
-                  else unknown)
-        return tuple(name for name in CONTROL_NAMES if name in names)
+    # ------------------------------------------------------------------ settings and state
 
     @property
     def settings(self):
