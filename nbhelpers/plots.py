@@ -1,4 +1,4 @@
-"""Plots shared by the lessons: digit grids and learning curves.
+"""Plots shared by the lessons: digit grids, learning curves and weight histograms.
 
 Every function draws with matplotlib and returns the Figure (so a notebook can save or tweak it).
 Used by: notebooks 00 (start here), 03 (the MNIST network), 05-07 (chapter 3), and the widgets.
@@ -107,6 +107,31 @@ def plot_history(history, title=None, axes=None, label=None, evaluation_label="e
         _plain_y_axis(ax)
     if title:
         fig.suptitle(title)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    return fig
+
+
+def plot_weights(net, ax=None, bins=None):
+    """A histogram of all of a network's weights, on a log count axis, titled with their norm.
+
+    Args:
+        net: a trained ``Network`` (its ``weights`` list is used; biases are left out).
+        ax: optional matplotlib Axes to draw into (e.g. beside ``plot_history``'s pair).
+        bins: optional bin edges; by default 120 bins from -1.5 to 1.5, where the weights of a
+            small MNIST network sit, so that L2 or L1 shrinking them shows as a narrowing peak.
+    Returns:
+        the matplotlib Figure.
+    """
+    if ax is None:
+        fig, ax = _plt().subplots(figsize=(5, 3.6))
+    else:
+        fig = ax.figure
+    weights = np.concatenate([w.ravel() for w in net.weights])
+    ax.hist(weights, bins=np.linspace(-1.5, 1.5, 121) if bins is None else bins, color="C2")
+    ax.set(xlabel="weight", ylabel="count", yscale="log",
+           title=f"Weights (norm {np.linalg.norm(weights):.1f})")
+    ax.grid(alpha=0.3)
     if fig.get_layout_engine() is None:
         fig.tight_layout()
     return fig

@@ -74,7 +74,85 @@ EPOCHS_RANGE = (1, 60)
 LMBDA_WHEN_OFF = 1.0
 # The drawn curves, in inches at DPI dots per inch: 800 pixels wide, 960 with the weight histogram.
 FIGURE_WIDTH, FIGURE_WIDTH_WITH_WEIGHTS, FIGURE_HEIGHT, DPI = 10, 12, 3.5, 80
+# Every control's label column, and the sliders' full width (label, track and readout box).
+DESCRIPTION_WIDTH, SLIDER_WIDTH = "115px", "520px"
 
+
+# ------------------------------------------------------------------ checking the arguments
+
+
+def _check_settings(hidden, eta, lmbda, epochs, mini_batch_size, cost, regularization, optimizer):
+    """The starting values of the controls, checked, as a dict keyed by control name."""
+    return {
+        "hidden": whole(hidden, "hidden", minimum=1),
+        "eta": positive(eta, "eta"),
+        "lmbda": number(lmbda, "lmbda", low=0.0),
+        "epochs": whole(epochs, "epochs", minimum=1),
+        "mini_batch_size": whole(mini_batch_size, "mini_batch_size", minimum=1),
+        "cost": one_of(cost, "cost", COST_NAMES),
+        "regularization": one_of(regularization, "regularization", tuple(REGULARIZATIONS)),
+        "optimizer": one_of(optimizer, "optimizer", tuple(OPTIMIZERS)),
+    }
+
+
+def _check_controls(controls):
+    """The names of the controls to show, checked, in ``CONTROL_NAMES`` order."""
+    if controls is None:
+        return CONTROL_NAMES
+    if isinstance(controls, str):
+        controls = (controls,)
+    try:
+        names = list(controls)
+    except TypeError:
+        fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
+    unknown = [name for name in names if name not in CONTROL_NAMES]
+    if unknown:
+        fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
+              else unknown)
+    return tuple(name for name in CONTROL_NAMES if name in names)
+
+
+def _check_data(data, train_size):
+    """The training split cut to its first ``train_size`` examples, the validation split, and
+    the number of classes: ``((X, y), (VX, vy), n_out)``. ``data`` None loads the MNIST sample."""
+    if data is None:
+        from .data import load_mnist
+
+        data = load_mnist()
+    if not (hasattr(data, "train") and hasattr(data, "validation")):
+        fail("data", "None or a data set with .train and .validation splits (as load_mnist "
+              "returns)", type(data).__name__)
+    X, y = _check_split(data.train, "data.train")
+    VX, vy = _check_split(data.validation, "data.validation")
+    if VX.shape[0] != X.shape[0]:
+        fail("data.validation", f"inputs with {X.shape[0]} rows like data.train",
+              f"shape {VX.shape}")
+    n = X.shape[1]
+    if train_size is None:
+        train_size = min(DEFAULT_TRAIN_SIZE, n)
+    elif train_size == "all":
+        train_size = n
+    else:
+        train_size = whole(train_size, "train_size", minimum=1, maximum=n)
+    classes = getattr(data, "classes", None)
+    n_out = len(classes) if classes else int(max(y.max(), vy.max())) + 1
+    return (X[:, :train_size], y[:train_size]), (VX, vy), n_out
+
+
+def _check_split(split, name):
+    """``split`` as arrays (X, y), checked: X (n_in, n) with one example per column, y (n,)."""
+    try:
+        X, y = split
+    except (TypeError, ValueError):
+        fail(name, "a pair (X, y) of arrays", type(split).__name__)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
+        fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
+              f"shapes {X.shape} and {y.shape}")
+    return X, y
+
+
+# ------------------------------------------------------------------ building the controls
 
 
 def _exponents(value, default):
@@ -86,16 +164,44 @@ def _exponents(value, default):
     return low, high
 
 
-def _check_split(split, name):
-    try:
-        X, y = split
-    except (TypeError, ValueError):
-        fail(name, "a pair (X, y) of arrays", type(split).__name__)
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[1] != y.shape[0] or X.shape[1] == 0:
-        fail(name, "(X, y) with X of shape (n_in, n) and integer labels y of shape (n,)",
-              f"shapes {X.shape} and {y.shape}")
-    return X, y
+def _build_controls(initial):
+    """Every control in ``CONTROL_NAMES`` order, set to the checked ``initial`` values; a value
+    outside a slider's range or the mini-batch list widens it."""
+    import ipywidgets as widgets
+
+    style = {"description_width": DESCRIPTION_WIDTH}
+    wide = widgets.Layout(width=SLIDER_WIDTH)
+    eta, lmbda, hidden = initial["eta"], initial["lmbda"], initial["hidden"]
+    epochs, mini_batch_size = initial["epochs"], initial["mini_batch_size"]
+    eta_range = _exponents(eta, ETA_EXPONENTS)
+    lmbda_shown = lmbda if lmbda > 0 else LMBDA_WHEN_OFF
+    lmbda_range = _exponents(lmbda_shown, LMBDA_EXPONENTS)
+    return {
+        "eta": widgets.FloatLogSlider(
+            value=eta, base=10, min=eta_range[0], max=eta_range[1], step=ETA_STEP,
+            description="η (eta)", readout_format=".3g", continuous_update=False,
+            style=style, layout=wide),
+        "lmbda": widgets.FloatLogSlider(
+            value=lmbda_shown, base=10, min=lmbda_range[0], max=lmbda_range[1], step=0.05,
+            description="λ (lmbda)", readout_format=".3g", continuous_update=False,
+            style=style, layout=wide),
+        "hidden": widgets.IntSlider(
+            value=hidden, min=HIDDEN_RANGE[0], max=max(HIDDEN_RANGE[1], hidden),
+            description="hidden neurons", continuous_update=False, style=style, layout=wide),
+        "epochs": widgets.IntSlider(
+            value=epochs, min=EPOCHS_RANGE[0], max=max(EPOCHS_RANGE[1], epochs),
+            description="epochs", continuous_update=False, style=style, layout=wide),
+        "mini_batch_size": widgets.Dropdown(
+            options=sorted(set(MINI_BATCH_SIZES) | {mini_batch_size}), value=mini_batch_size,
+            description="mini-batch size", style=style),
+        "cost": widgets.Dropdown(options=COST_NAMES, value=initial["cost"], description="cost",
+                                 style=style),
+        "regularization": widgets.Dropdown(options=tuple(REGULARIZATIONS),
+                                           value=initial["regularization"],
+                                           description="regulariser", style=style),
+        "optimizer": widgets.Dropdown(options=tuple(OPTIMIZERS), value=initial["optimizer"],
+                                      description="optimiser", style=style),
+    }
 
 
 class TrainerPanel:
@@ -149,49 +255,16 @@ class TrainerPanel:
     def __init__(self, data=None, hidden=30, eta=3.0, lmbda=0.0, epochs=10, mini_batch_size=10,
                  cost="quadratic", regularization="l2", controls=None, train_size=None, seed=0,
                  threaded=True, init="default", show_weights=False, optimizer="sgd"):
-        import ipywidgets as widgets
-
-        hidden = whole(hidden, "hidden", minimum=1)
-        eta = positive(eta, "eta")
-        lmbda = number(lmbda, "lmbda", low=0.0)
-        epochs = whole(epochs, "epochs", minimum=1)
-        mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
-        cost = one_of(cost, "cost", COST_NAMES)
-        regularization = one_of(regularization, "regularization", tuple(REGULARIZATIONS))
-        optimizer = one_of(optimizer, "optimizer", tuple(OPTIMIZERS))
-        self._shown = self._check_controls(controls)
-        seed = whole(seed, "seed", minimum=0)
-        threaded = boolean(threaded, "threaded")
+        initial = _check_settings(hidden=hidden, eta=eta, lmbda=lmbda, epochs=epochs,
+                                  mini_batch_size=mini_batch_size, cost=cost,
+                                  regularization=regularization, optimizer=optimizer)
+        self._shown = _check_controls(controls)
+        self.seed = whole(seed, "seed", minimum=0)
+        self.threaded = boolean(threaded, "threaded")
         self.init = one_of(init, "init", tuple(INITIALIZERS))
         self.show_weights = boolean(show_weights, "show_weights")
-
-        if data is None:
-            from .data import load_mnist
-
-            data = load_mnist()
-        if not (hasattr(data, "train") and hasattr(data, "validation")):
-            fail("data", "None or a data set with .train and .validation splits (as load_mnist "
-                  "returns)", type(data).__name__)
-        X, y = _check_split(data.train, "data.train")
-        VX, vy = _check_split(data.validation, "data.validation")
-        if VX.shape[0] != X.shape[0]:
-            fail("data.validation", f"inputs with {X.shape[0]} rows like data.train",
-                  f"shape {VX.shape}")
-        n = X.shape[1]
-        if train_size is None:
-            train_size = min(DEFAULT_TRAIN_SIZE, n)
-        elif train_size == "all":
-            train_size = n
-        else:
-            train_size = whole(train_size, "train_size", minimum=1, maximum=n)
-        classes = getattr(data, "classes", None)
-        n_out = len(classes) if classes else int(max(y.max(), vy.max())) + 1
-        self.training_data = (X[:, :train_size], y[:train_size])
-        self.validation_data = (VX, vy)
-        self.train_size = train_size
-        self.n_in, self.n_out = X.shape[0], n_out
-        self.seed = seed
-        self.threaded = threaded
+        self.training_data, self.validation_data, self.n_out = _check_data(data, train_size)
+        self.n_in, self.train_size = self.training_data[0].shape
 
         self.history = None
         self.net = None
@@ -204,87 +277,54 @@ class TrainerPanel:
         self._thread = None
         self._quiet = False                 # True while the panel itself sets a control
 
-        style = {"description_width": "115px"}
-        wide = widgets.Layout(width="520px")
-        eta_range = _exponents(eta, ETA_EXPONENTS)
-        lmbda_shown = lmbda if lmbda > 0 else LMBDA_WHEN_OFF
-        lmbda_range = _exponents(lmbda_shown, LMBDA_EXPONENTS)
-        every = {
-            "eta": widgets.FloatLogSlider(
-                value=eta, base=10, min=eta_range[0], max=eta_range[1], step=ETA_STEP,
-                description="η (eta)", readout_format=".3g", continuous_update=False,
-                style=style, layout=wide),
-            "lmbda": widgets.FloatLogSlider(
-                value=lmbda_shown, base=10, min=lmbda_range[0], max=lmbda_range[1], step=0.05,
-                description="λ (lmbda)", readout_format=".3g", continuous_update=False,
-                style=style, layout=wide),
-            "hidden": widgets.IntSlider(
-                value=hidden, min=HIDDEN_RANGE[0], max=max(HIDDEN_RANGE[1], hidden),
-                description="hidden neurons", continuous_update=False, style=style, layout=wide),
-            "epochs": widgets.IntSlider(
-                value=epochs, min=EPOCHS_RANGE[0], max=max(EPOCHS_RANGE[1], epochs),
-                description="epochs", continuous_update=False, style=style, layout=wide),
-            "mini_batch_size": widgets.Dropdown(
-                options=sorted(set(MINI_BATCH_SIZES) | {mini_batch_size}), value=mini_batch_size,
-                description="mini-batch size", style=style),
-            "cost": widgets.Dropdown(options=COST_NAMES, value=cost, description="cost",
-                                     style=style),
-            "regularization": widgets.Dropdown(options=tuple(REGULARIZATIONS), value=regularization,
-                                               description="regulariser", style=style),
-            "optimizer": widgets.Dropdown(options=tuple(OPTIMIZERS), value=optimizer,
-                                          description="optimiser", style=style),
-        }
-        self._all = every
-        self.controls = {name: every[name] for name in self._shown}
-        self.regularise = widgets.Checkbox(value=lmbda > 0, description="regularise", indent=False,
-                                           layout=widgets.Layout(width="100px"))
+        self._all = _build_controls(initial)
+        self.controls = {name: self._all[name] for name in self._shown}
+        self._build_panel_widgets(initial)
+        self._connect()
+        self.widget = self._lay_out()
+
+    # ------------------------------------------------------------------ building the panel
+
+    def _build_panel_widgets(self, initial):
+        """The widgets besides the controls: regularise box, buttons, progress, status, error, plot."""
+        import ipywidgets as widgets
+
+        style = {"description_width": DESCRIPTION_WIDTH}
+        self.regularise = widgets.Checkbox(value=initial["lmbda"] > 0, description="regularise",
+                                           indent=False, layout=widgets.Layout(width="100px"))
         self.train_button = widgets.Button(description="Train", icon="play",
                                            tooltip="train again with the current settings")
         self.stop_button = widgets.Button(description="Stop", icon="stop",
                                           tooltip="stop the current run, keeping what it learned")
-        self.progress = widgets.IntProgress(value=0, min=0, max=epochs, description="epochs done",
-                                            style=style)
+        self.progress = widgets.IntProgress(value=0, min=0, max=initial["epochs"],
+                                            description="epochs done", style=style)
         self._status = widgets.Label(value="Ready: move a control or press Train.")
         self._error = widgets.HTML(value="")
         self._error_text = ""
         # as tall as the drawn curves, so the panel keeps its height while it redraws
         self._plot = widgets.Output(layout=widgets.Layout(min_height=f"{round(FIGURE_HEIGHT * DPI)}px"))
 
-        for name, control in every.items():
+    def _connect(self):
+        """Every control, the regularise box and the buttons start (or stop) a run."""
+        for name, control in self._all.items():
             control.observe(self._on_lmbda if name == "lmbda" else self._on_change, names="value")
         self.regularise.observe(self._on_change, names="value")
         self.train_button.on_click(lambda _button: self._on_change(None))
         self.stop_button.on_click(lambda _button: self.stop())
 
-        rows = []
-        for name in self._shown:
-            if name == "lmbda":
-                rows.append(widgets.HBox([every["lmbda"], self.regularise]))
-            else:
-                rows.append(every[name])
+    def _lay_out(self):
+        """The panel top to bottom: title, the shown controls, buttons, status, error, curves."""
+        import ipywidgets as widgets
+
+        rows = [widgets.HBox([self._all["lmbda"], self.regularise]) if name == "lmbda"
+                else self._all[name] for name in self._shown]
         title = widgets.HTML(
-            f"<b>Train a [{self.n_in}, hidden, {self.n_out}] network</b> on {train_size} "
-            f"training examples; validation on {VX.shape[1]}.")
+            f"<b>Train a [{self.n_in}, hidden, {self.n_out}] network</b> on {self.train_size} "
+            f"training examples; validation on {self.validation_data[0].shape[1]}.")
         buttons = widgets.HBox([self.train_button, self.stop_button, self.progress])
-        self.widget = widgets.VBox([title, *rows, buttons, self._status, self._error, self._plot])
+        return widgets.VBox([title, *rows, buttons, self._status, self._error, self._plot])
 
-    # ------------------------------------------------------------------ checks and settings
-
-    @staticmethod
-    def _check_controls(controls):
-        if controls is None:
-            return CONTROL_NAMES
-        if isinstance(controls, str):
-            controls = (controls,)
-        try:
-            names = list(controls)
-        except TypeError:
-            fail("controls", f"None or a tuple of names from {list(CONTROL_NAMES)}", controls)
-        unknown = [name for name in names if name not in CONTROL_NAMES]
-        if unknown:
-            fail("controls", f"names from {list(CONTROL_NAMES)}", unknown[0] if len(unknown) == 1
-                  else unknown)
-        return tuple(name for name in CONTROL_NAMES if name in names)
+    # ------------------------------------------------------------------ settings and state
 
     @property
     def settings(self):
@@ -522,17 +562,13 @@ class TrainerPanel:
         notebook does not shrink it and its fonts stay readable."""
         from matplotlib.figure import Figure
 
-        from .plots import plot_history
+        from .plots import plot_history, plot_weights
 
         width = FIGURE_WIDTH_WITH_WEIGHTS if net is not None else FIGURE_WIDTH
         fig = Figure(figsize=(width, FIGURE_HEIGHT), layout="constrained")
         axes = fig.subplots(1, 3 if net is not None else 2)
         if net is not None:
-            weights = np.concatenate([w.ravel() for w in net.weights])
-            axes[2].hist(weights, bins=np.linspace(-1.5, 1.5, 121), color="C2")
-            axes[2].set(xlabel="weight", ylabel="count", yscale="log",
-                        title=f"Weights (norm {np.linalg.norm(weights):.1f})")
-            axes[2].grid(alpha=0.3)
+            plot_weights(net, ax=axes[2])
             axes = axes[:2]
         plot_history(history, axes=axes, evaluation_label="validation", title=cls._title(s))
         buffer = io.BytesIO()

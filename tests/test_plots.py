@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.plots import plot_history, show_digits
+from nbhelpers.plots import plot_history, plot_weights, show_digits
 
 
 def test_show_digits_titles_mistakes_in_red(sample):
@@ -59,3 +59,17 @@ def test_epochs_are_whole_numbers_from_0():
     fig.canvas.draw()
     ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= 2]
     assert ticks == [0, 1, 2]
+
+
+def test_plot_weights_counts_every_weight_and_names_their_norm():
+    net = Network([784, 30, 10], seed=0)
+    weights = np.concatenate([w.ravel() for w in net.weights])
+    fig = plot_weights(net)
+    (ax,) = fig.axes
+    counts = [patch.get_height() for patch in ax.patches]
+    assert len(counts) == 120
+    assert sum(counts) == np.sum(np.abs(weights) <= 1.5)  # every weight in the bins' range
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "weight"
+    assert ax.get_title() == f"Weights (norm {np.linalg.norm(weights):.1f})"
+    wide = plot_weights(net, bins=np.linspace(-5, 5, 11))
+    assert sum(patch.get_height() for patch in wide.axes[0].patches) == weights.size
