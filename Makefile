@@ -83,16 +83,19 @@ notebooks-clean: $(STAMP) git-filter
 # the two halves alone, in one process.
 WORKERS ?= 2
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Every lesson cell takes seconds; a cell still running after 5 minutes has hung, so it fails then
+# (nbval's own limit is over half an hour).
+NBVAL := --nbval-lax --nbval-cell-timeout=300
 
 check: $(STAMP) $(CLASSROOM_STAMP) git-filter
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval-lax -p no:cacheprovider \
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks
 
 unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks
+	$(BIN)/python -m pytest $(NBVAL) -p no:cacheprovider notebooks
 
 test: lint check browser-test
 

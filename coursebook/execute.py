@@ -31,11 +31,12 @@ class LessonError(RuntimeError):
 class _Client(NotebookClient):
     """A notebook client that also remembers which widget comms were closed.
 
-    It also nudges the kernel while it waits for a reply. Under load, ipykernel 7 can leave a
-    request unread on its shell socket (ipykernel issue 1554): the kernel sits idle, the client
-    waits for the cell's reply until its timeout. Any later message on that socket wakes it, so
-    a ``kernel_info`` request every few seconds keeps a run from stalling (their replies carry
-    other ids and are passed over).
+    It also nudges the kernel while it waits for a reply. Under load, ipykernel 7.0-7.3 could leave
+    a request unread on its shell socket (ipykernel issue 1554, fixed in 7.4, which the course
+    requires): the kernel sat idle while the client waited for the cell's reply until its timeout.
+    Any later message on that socket woke it, so a ``kernel_info`` request every few seconds kept a
+    run from stalling. The nudge costs nothing (its replies carry other ids and are passed over) and
+    stays as a guard: a site build runs every lesson, and one such stall would cost its whole timeout.
     """
 
     nudge_seconds = 5.0
