@@ -12,12 +12,14 @@ import asyncio
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 #: Where the ids of closed widgets are kept, in ``notebook.metadata``.
 CLOSED_WIDGETS = "closed_widgets"
@@ -63,6 +65,17 @@ class _Client(NotebookClient):
         super().handle_comm_msg(outs, msg, cell_index)
 
 
+def _kernel_config(folder):
+    """Talk to the kernel over local sockets (IPC) in ``folder`` where the system has them: nothing
+    listens on a network port, and the kernel has no reason to warn that its messages travel
+    unencrypted. The socket path must be absolute: the kernel runs in the lesson's folder."""
+    config = Config()
+    if os.name != "nt":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(folder).resolve() / "kernel")
+    return config
+
+
 def execute_notebook(path, timeout=600):
     """Return the notebook at ``path`` with every cell run; raise ``LessonError`` if one fails.
 
@@ -73,10 +86,12 @@ def execute_notebook(path, timeout=600):
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
                MPLBACKEND="module://matplotlib_inline.backend_inline")
-    client = _Client(notebook, timeout=timeout, kernel_name="python3", allow_errors=False,
-                     store_widget_state=True, resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute(env=env)
+        with tempfile.TemporaryDirectory(prefix="coursebook-") as sockets:
+            client = _Client(notebook, timeout=timeout, kernel_name="python3", allow_errors=False,
+                             store_widget_state=True, config=_kernel_config(sockets),
+                             resources={"metadata": {"path": str(path.parent)}})
+            client.execute(env=env)
     except CellExecutionError as error:
         details = _ANSI.sub("", str(error))
         raise LessonError(f"{path.name}: a cell raised {error.ename}: {error.evalue}\n{details}") from None

@@ -5,6 +5,7 @@ plots and a training run whose progress bar closes itself; lesson 01: plots, fol
 slider widget), while the index is checked against every notebook in ``notebooks/``.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from nbconvert import HTMLExporter
 
 from coursebook import build_site, find_lessons
 from coursebook.build import _check_no_errors, index_html, render_page
-from coursebook.execute import CLOSED_WIDGETS, LessonError
+from coursebook.execute import CLOSED_WIDGETS, LessonError, execute_notebook
 from coursebook.placeholders import NOTE_CLASS, NOTE_TEXT, WIDGET_STATE, WIDGET_VIEW, replace_widgets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +189,12 @@ def test_a_failing_lesson_stops_the_build_and_keeps_the_old_site(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["html", "notebooks"]   # no half-built folder
     with pytest.raises(ValueError, match="names: \\['99-missing'\\] are not lessons"):
         build_site(notebooks, out, names=["99-missing"])
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows has no IPC sockets for the kernel")
+def test_lessons_run_in_a_kernel_reached_over_local_sockets(tmp_path):
+    path = tmp_path / "transport.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)")]), path)
+    ran = execute_notebook(path, timeout=60)
+    assert ran.cells[0].outputs[0]["text"] == "ipc\n"   # no TCP port, no warning about encryption
