@@ -8,15 +8,15 @@ themselves (a finished progress bar), which JupyterLab no longer shows.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
+from queue import Empty
 
 import nbformat
-from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
@@ -24,40 +24,52 @@ from traitlets.config import Config
 #: Where the ids of closed widgets are kept, in ``notebook.metadata``.
 CLOSED_WIDGETS = "closed_widgets"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: The longest a reply or an output that has arrived can go unread (see ``_poll_in_slices``).
+SLICE_SECONDS = 1.0
 
 
 class LessonError(RuntimeError):
     """A lesson failed to run: its name and the cell's error."""
 
 
-class _Client(NotebookClient):
-    """A notebook client that also remembers which widget comms were closed.
+def _poll_in_slices(channel, step=SLICE_SECONDS):
+    """Make ``channel.get_msg(timeout)`` wait in slices of at most ``step`` seconds.
 
-    It also nudges the kernel while it waits for a reply. Under load, ipykernel 7.0-7.3 could leave
-    a request unread on its shell socket (ipykernel issue 1554, fixed in 7.4, which the course
-    requires): the kernel sat idle while the client waited for the cell's reply until its timeout.
-    Any later message on that socket woke it, so a ``kernel_info`` request every few seconds kept a
-    run from stalling. The nudge costs nothing (its replies carry other ids and are passed over) and
-    stays as a guard: a site build runs every lesson, and one such stall would cost its whole timeout.
+    A message can sit unnoticed in an asyncio ZeroMQ socket: the socket's file descriptor signals
+    only a change of state, and the signal can be used up before the waiting poll sees it. Seen
+    here after cells that show widgets (``interact``): the kernel had answered in 0.2 s, and the
+    reply was read only when the cell's whole timeout ran out. A new poll looks at the socket's
+    state first, so polling again every ``step`` seconds finds such a message within ``step``.
     """
+    get_msg = channel.get_msg
 
-    nudge_seconds = 5.0
+    async def get_msg_in_slices(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=step if left is None else min(step, left))
+            except Empty:
+                if left is not None and left <= step:
+                    raise
+
+    channel.get_msg = get_msg_in_slices
+    return channel
+
+
+class _Client(NotebookClient):
+    """A notebook client that remembers which widget comms were closed, and reads the kernel's
+    replies and outputs by polling in slices (``_poll_in_slices``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.closed_comms = set()
 
-    async def _nudge(self):
-        while True:
-            await asyncio.sleep(self.nudge_seconds)
-            await ensure_async(self.kc.kernel_info())
-
-    async def _async_poll_for_reply(self, *args, **kwargs):
-        nudging = asyncio.ensure_future(self._nudge())
-        try:
-            return await super()._async_poll_for_reply(*args, **kwargs)
-        finally:
-            nudging.cancel()
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        _poll_in_slices(kc.shell_channel)
+        _poll_in_slices(kc.iopub_channel)
+        return kc
 
     def handle_comm_msg(self, outs, msg, cell_index):
         if msg["msg_type"] == "comm_close":
