@@ -70,6 +70,37 @@ class _Arrays(list):
         super().__setitem__(index, value)
 
 
+def _what_to_monitor(training, evaluation, training_cost, training_accuracy, evaluation_cost,
+                     evaluation_accuracy):
+    """SGD's ``monitor_*`` flags, with None read as: training cost and accuracy always, evaluation
+    cost and accuracy when there are evaluation data (accuracy only with class labels)."""
+    has_labels = evaluation is not None and evaluation[2] is not None
+    wanted = dict(
+        training_cost=True if training_cost is None else bool(training_cost),
+        training_accuracy=(training[2] is not None) if training_accuracy is None
+        else bool(training_accuracy),
+        evaluation_cost=(evaluation is not None) if evaluation_cost is None else bool(evaluation_cost),
+        evaluation_accuracy=has_labels if evaluation_accuracy is None else bool(evaluation_accuracy))
+    if (wanted["evaluation_cost"] or wanted["evaluation_accuracy"]) and evaluation is None:
+        raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
+    if wanted["evaluation_accuracy"] and not has_labels:
+        raise ValueError("monitor_evaluation_accuracy needs evaluation_data with class labels "
+                         "(integer labels or one-hot targets)")
+    return wanted
+
+
+def _check_early_stopping(early_stopping, evaluation):
+    """SGD's ``early_stopping`` patience, checked against the evaluation data it must watch."""
+    early_stopping = whole(early_stopping, "early_stopping", minimum=1)
+    if evaluation is None:
+        raise ValueError("early_stopping needs evaluation_data (validation data) to watch")
+    if evaluation[2] is None:
+        raise ValueError("early_stopping watches the accuracy on evaluation_data, which has "
+                         "no class labels (its targets are not one-hot); it cannot be used "
+                         "for a regression problem")
+    return early_stopping
+
+
 class Network:
     """A feedforward network: layers, a cost, and mini-batch SGD; see the module docstring.
 
@@ -581,28 +612,10 @@ class Network:
 
         training = self.prepare(training_data, "training_data")
         evaluation = None if evaluation_data is None else self.prepare(evaluation_data, "evaluation_data")
-        has_labels = evaluation is not None and evaluation[2] is not None
-        wanted = dict(
-            training_cost=True if monitor_training_cost is None else bool(monitor_training_cost),
-            training_accuracy=(training[2] is not None) if monitor_training_accuracy is None
-            else bool(monitor_training_accuracy),
-            evaluation_cost=(evaluation is not None) if monitor_evaluation_cost is None
-            else bool(monitor_evaluation_cost),
-            evaluation_accuracy=has_labels if monitor_evaluation_accuracy is None
-            else bool(monitor_evaluation_accuracy))
-        if (wanted["evaluation_cost"] or wanted["evaluation_accuracy"]) and evaluation is None:
-            raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
-        if wanted["evaluation_accuracy"] and not has_labels:
-            raise ValueError("monitor_evaluation_accuracy needs evaluation_data with class labels "
-                             "(integer labels or one-hot targets)")
+        wanted = _what_to_monitor(training, evaluation, monitor_training_cost, monitor_training_accuracy,
+                                  monitor_evaluation_cost, monitor_evaluation_accuracy)
         if early_stopping is not None:
-            early_stopping = whole(early_stopping, "early_stopping", minimum=1)
-            if evaluation is None:
-                raise ValueError("early_stopping needs evaluation_data (validation data) to watch")
-            if not has_labels:
-                raise ValueError("early_stopping watches the accuracy on evaluation_data, which has "
-                                 "no class labels (its targets are not one-hot); it cannot be used "
-                                 "for a regression problem")
+            early_stopping = _check_early_stopping(early_stopping, evaluation)
         optimizer.penalty = make_penalty(regularization, lmbda, training[0].shape[1])
 
         steps += [cb.DivergenceGuard(), cb.Monitor(**wanted)]

@@ -125,55 +125,13 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
                       "gradient descent follows x <- x - eta f'(x)" if grad is not None else
                       "gradient descent ran")
     flag = report.problem if converge else report.note
-    values = _as_numbers(xs, "xs", report)
+    values, diverged = _run_points(xs, report, flag)
     if values is None:
         return finish(report, show)
-    if len(values) < 2:
-        report.problem(f"xs has {len(values)} value{'s' if len(values) != 1 else ''}: it should be "
-                       "the starting point followed by the point after each step")
-        return finish(report, show)
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        k = int(bad[0])
-        flag(f"x is {'NaN' if np.isnan(values[k]) else 'infinite'} at step {k}: the run diverged "
-             f"(eta too large for this f)")
-        values = values[:k]
-        if len(values) < 2:
-            return finish(report, show)
     steps = np.diff(values)
     if grad is not None:
-        for k, (x, step) in enumerate(zip(values[:-1], steps), start=1):
-            expected = -eta * float(grad(x))
-            if math.isclose(step, expected, rel_tol=1e-6, abs_tol=1e-12):
-                continue
-            if step == 0:
-                report.problem(f"step {k} did not move x (the update should be x <- x - eta f'(x))")
-            elif expected != 0 and math.isclose(step, -expected, rel_tol=1e-6):
-                report.problem(f"step {k} moved x uphill: the update should SUBTRACT eta f'(x)")
-            elif expected != 0:
-                report.problem(f"step {k} is {step / expected:.3g} times the step x <- x - eta f'(x) "
-                               "would take")
-            else:
-                report.problem(f"step {k} moved x although f'(x) is 0 there")
-            break
-    with np.errstate(all="ignore"):
-        fs = np.array([float(f(x)) for x in values])
-    wild = bool(bad.size) or not np.isfinite(fs).all() or fs[-1] > fs[0]  # the run ran away
-    if not np.isfinite(fs).all() or fs[-1] > fs[0]:
-        k = int(np.flatnonzero(~(np.diff(fs) <= 0))[0]) + 1 if (np.diff(fs) > 0).any() else len(fs) - 1
-        if converge:
-            report.title = "gradient descent diverged"
-        flag(f"f ended higher than it started; it first rose at step {k} (eta too large, "
-                       "or a step in the wrong direction)")
-    alternating = len(steps) >= 3 and np.all(steps[1:] * steps[:-1] < 0)
-    growing = len(steps) >= 3 and abs(steps[-1]) > abs(steps[0])
-    if alternating and growing:
-        wild = True
-        flag("x jumps from one side of the minimum to the other with ever larger steps: "
-                       "eta is too large for this f")
-    elif alternating:
-        report.note("x overshoots the minimum at every step (the steps alternate in sign): eta is "
-                    "large for this f, though the run still closes in")
+        _check_update_rule(report, values, steps, grad, eta)
+    wild = _check_behaviour(report, flag, f, values, steps, diverged, converge)
     last = abs(float(steps[-1]))
     if not wild and not (converge and report.problems):
         if last > tolerance:
@@ -189,6 +147,67 @@ def check_gradient_descent(xs, f, *, grad=None, eta=None, minimum=None, toleranc
         if distance > allowed:
             flag(f"the run ended {distance:.2g} away from the minimum (allowed: {allowed:g})")
     return finish(report, show)
+
+
+def _run_points(xs, report, flag):
+    """The run's points as floats, cut before the first NaN or inf, and whether there was one;
+    ``(None, ...)`` when there is no run left to check (reported)."""
+    values = _as_numbers(xs, "xs", report)
+    if values is None:
+        return None, False
+    if len(values) < 2:
+        report.problem(f"xs has {len(values)} value{'s' if len(values) != 1 else ''}: it should be "
+                       "the starting point followed by the point after each step")
+        return None, False
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        k = int(bad[0])
+        flag(f"x is {'NaN' if np.isnan(values[k]) else 'infinite'} at step {k}: the run diverged "
+             f"(eta too large for this f)")
+        values = values[:k]
+        if len(values) < 2:
+            return None, True
+    return values, bool(bad.size)
+
+
+def _check_update_rule(report, values, steps, grad, eta):
+    """Report the first step that is not x <- x - eta f'(x), and how it is off."""
+    for k, (x, step) in enumerate(zip(values[:-1], steps), start=1):
+        expected = -eta * float(grad(x))
+        if math.isclose(step, expected, rel_tol=1e-6, abs_tol=1e-12):
+            continue
+        if step == 0:
+            report.problem(f"step {k} did not move x (the update should be x <- x - eta f'(x))")
+        elif expected != 0 and math.isclose(step, -expected, rel_tol=1e-6):
+            report.problem(f"step {k} moved x uphill: the update should SUBTRACT eta f'(x)")
+        elif expected != 0:
+            report.problem(f"step {k} is {step / expected:.3g} times the step x <- x - eta f'(x) "
+                           "would take")
+        else:
+            report.problem(f"step {k} moved x although f'(x) is 0 there")
+        return
+
+
+def _check_behaviour(report, flag, f, values, steps, diverged, converge):
+    """Report a run whose f rose or whose steps alternate in sign; return whether it ran away."""
+    with np.errstate(all="ignore"):
+        fs = np.array([float(f(x)) for x in values])
+    rose = not np.isfinite(fs).all() or fs[-1] > fs[0]
+    if rose:
+        k = int(np.flatnonzero(~(np.diff(fs) <= 0))[0]) + 1 if (np.diff(fs) > 0).any() else len(fs) - 1
+        if converge:
+            report.title = "gradient descent diverged"
+        flag(f"f ended higher than it started; it first rose at step {k} (eta too large, "
+             "or a step in the wrong direction)")
+    alternating = len(steps) >= 3 and np.all(steps[1:] * steps[:-1] < 0)
+    growing = len(steps) >= 3 and abs(steps[-1]) > abs(steps[0])
+    if alternating and growing:
+        flag("x jumps from one side of the minimum to the other with ever larger steps: "
+             "eta is too large for this f")
+    elif alternating:
+        report.note("x overshoots the minimum at every step (the steps alternate in sign): eta is "
+                    "large for this f, though the run still closes in")
+    return diverged or rose or (alternating and growing)
 
 
 def check_accuracy(accuracy, threshold, *, total=None, name="accuracy", n_classes=10, show=True):
