@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .experiments import CHAPTERS, EXPERIMENTS
-from .report import _elapsed, _format, list_experiments, print_summary
-from .results import PLOT_FILE, RESULTS_FILE, _load_results, _write_results
+from .report import elapsed, format_value, list_experiments, print_summary
+from .results import PLOT_FILE, RESULTS_FILE, load_results, write_results
 from .runs import Interrupted, Session
 
 
@@ -84,7 +84,7 @@ def run(args):
                "results" if args.data == "mnist" else "results/sample")
     if out.exists() and not out.is_dir():
         args.subparser.error(f"argument --out: {str(out)!r} is a file, not a folder")
-    results = _load_results(out / RESULTS_FILE)
+    results = load_results(out / RESULTS_FILE)
     if results.setdefault("data", args.data) != args.data:
         raise ValueError(f"{out / RESULTS_FILE} holds results on {results['data']!r}, not "
                          f"{args.data!r}; choose another folder with --out")
@@ -121,12 +121,12 @@ def _run_experiment(session, results, name, epochs, force):
     epochs = epochs or experiment.epochs
     done = results["experiments"]
     if name in done and done[name].get("epochs") == epochs and not force:
-        print(f"\n{name}: already done ({_format(done[name]['result'])}); --force runs it again")
+        print(f"\n{name}: already done ({format_value(done[name]['result'])}); --force runs it again")
         return
     print(f"\n=== {name} (chapter {experiment.chapter}): {experiment.title}\n    "
           f"{experiment.settings}; {epochs} epochs"
           + (f" (the book: {experiment.epochs})" if epochs != experiment.epochs else "")
-          + f"\n    the book's figure: {_format(experiment.book)} ({experiment.measure})")
+          + f"\n    the book's figure: {format_value(experiment.book)} ({experiment.measure})")
     start = time.perf_counter()
     outcome = experiment.run(session, epochs)
     seconds = time.perf_counter() - start
@@ -134,6 +134,6 @@ def _run_experiment(session, results, name, epochs, force):
                   "measure": experiment.measure, "book": experiment.book, "epochs": epochs,
                   "book_epochs": experiment.epochs, "seconds": round(seconds, 1),
                   "finished": datetime.datetime.now().isoformat(timespec="seconds"), **outcome}
-    _write_results(session.out, results)
-    print(f"--- {name}: ours {_format(outcome['result'])}, the book {_format(experiment.book)} "
-          f"({experiment.measure}; {_elapsed(seconds)})")
+    write_results(session.out, results)
+    print(f"--- {name}: ours {format_value(outcome['result'])}, the book {format_value(experiment.book)} "
+          f"({experiment.measure}; {elapsed(seconds)})")

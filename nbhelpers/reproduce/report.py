@@ -13,13 +13,13 @@ import sys
 from .experiments import _BOOK_GRADIENTS, _LIST, CHAPTERS, EXPERIMENTS
 
 
-def _format(value):
+def format_value(value):
     if isinstance(value, list):
         return " | ".join(", ".join(f"{v:.3f}" for v in row) for row in value)
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-def _elapsed(seconds):
+def elapsed(seconds):
     if seconds < 60:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
@@ -36,11 +36,11 @@ def list_experiments(out=None):
     out = out or sys.stdout
     print(f"{'experiment':<15} {'ch.':>3}  {'what':<48} {'epochs':>6}  {'the book':>9}  time", file=out)
     for e in _LIST:
-        figure = _format(e.book) if e.chapter != 5 else "see below"
+        figure = format_value(e.book) if e.chapter != 5 else "see below"
         print(f"{e.name:<15} {e.chapter:>3}  {e.title:<48} {e.epochs:>6}  {figure:>9}  "
               f"{_duration(e.minutes)}", file=out)
     print(f"\nch5-gradients: the book's {EXPERIMENTS['ch5-gradients'].measure}: "
-          f"{_format(_BOOK_GRADIENTS)} (2 | 3 | 4 hidden layers)", file=out)
+          f"{format_value(_BOOK_GRADIENTS)} (2 | 3 | 4 hidden layers)", file=out)
     total = sum(e.minutes for e in _LIST)
     print(f"\nAll of them: {_duration(total)} on one core (chapter 6 is most of it). "
           "Chapters: " + ", ".join(f"{c} = {' '.join(names)}" for c, names in CHAPTERS.items()),
@@ -58,8 +58,8 @@ def print_summary(results, names=None):
         ours, book = entry["result"], entry["book"]
         if isinstance(book, list):
             print(f"{name:<15} {'':>8} {'':>9}  {entry['epochs']:>6}  "
-                  f"{_elapsed(entry['seconds']):>8}  {entry['measure']}")
-            print(f"{'':<15} ours:     {_format(ours)}\n{'':<15} the book: {_format(book)}")
+                  f"{elapsed(entry['seconds']):>8}  {entry['measure']}")
+            print(f"{'':<15} ours:     {format_value(ours)}\n{'':<15} the book: {format_value(book)}")
             continue
-        print(f"{name:<15} {_format(ours):>8} {_format(book):>9}  {entry['epochs']:>6}  "
-              f"{_elapsed(entry['seconds']):>8}  {entry['measure']}")
+        print(f"{name:<15} {format_value(ours):>8} {format_value(book):>9}  {entry['epochs']:>6}  "
+              f"{elapsed(entry['seconds']):>8}  {entry['measure']}")

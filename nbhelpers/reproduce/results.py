@@ -22,7 +22,7 @@ PLOT_FILE = "reproduce.png"
 FORMAT = "nbhelpers-reproduce-1"
 
 
-def _load_results(path):
+def load_results(path):
     if not path.is_file():
         return {"format": FORMAT, "experiments": {}}
     try:
@@ -37,7 +37,7 @@ def _load_results(path):
     return results
 
 
-def _write_results(folder, results):
+def write_results(folder, results):
     data = (json.dumps(results, indent=1) + "\n").encode("utf-8")
     atomic_write(folder / RESULTS_FILE, lambda f: f.write(data))
     figure = plot_results(results)
