@@ -1,10 +1,12 @@
-"""Widgets on a static page: a note that they are live in JupyterLab, then what they drew.
+"""Widgets on a static page: sliders that move through precomputed frames, or a still picture.
 
 A widget is a live object in the kernel; a saved notebook only holds a reference to it
-(``application/vnd.jupyter.widget-view+json``) and its last state. On the site each reference
-becomes a note, followed by the outputs its ``Output`` widgets captured while the notebook ran
-(the first plot of ``interact``, say), so the reader still sees a picture. Widgets that closed
-themselves (finished progress bars) vanish, as they do in JupyterLab.
+(``application/vnd.jupyter.widget-view+json``) and its last state. On the site, a widget whose
+frames were drawn at build time (``frames``) becomes controls that swap those frames
+(``sliders``). Any other reference becomes a note that the widget is live in JupyterLab, followed
+by the outputs its ``Output`` widgets captured while the notebook ran (the first plot of
+``interact``, say), so the reader still sees a picture. Widgets that closed themselves (finished
+progress bars) vanish, as they do in JupyterLab.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import html
 
 import nbformat
 
-from .execute import CLOSED_WIDGETS
+from .execute import CLOSED_WIDGETS, FRAMES_CELL
+from .sliders import NOTE_CLASS, widget_output
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-#: The CSS class of the note, for styling and for tests.
-NOTE_CLASS = "coursebook-widget-note"
 NOTE_TEXT = "Interactive widget: live in JupyterLab"
 
 
@@ -59,15 +60,18 @@ def _captured_outputs(model_id, states, seen=None):
     return outputs
 
 
-def replace_widgets(notebook):
-    """Replace every widget view in ``notebook`` (in place) by a note and its captured outputs.
+def replace_widgets(notebook, frames_folder="frames"):
+    """Replace every widget view in ``notebook`` (in place): a precomputed one by its controls and
+    frames (pictures in ``frames_folder``, relative to the page), any other by a note and its
+    captured outputs.
 
-    Returns the number of notes written. The saved widget state is removed afterwards, so the
-    page loads no widget code.
+    Returns (notes, moving): the numbers of still and of precomputed widgets. The saved widget
+    state is removed afterwards, so the page loads no widget code.
     """
     states = _widget_states(notebook)
     closed = set(notebook.metadata.get(CLOSED_WIDGETS, ()))
-    notes = 0
+    precomputed = notebook.metadata.get(FRAMES_CELL, {}).get("frames", {})
+    notes = moving = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -80,10 +84,14 @@ def replace_widgets(notebook):
             model_id = view.get("model_id", "")
             if model_id in closed:
                 continue  # it closed itself: JupyterLab shows nothing here either
+            if model_id in precomputed:
+                outputs.append(widget_output(precomputed[model_id], frames_folder))
+                moving += 1
+                continue
             outputs.append(note_output())
             outputs += _captured_outputs(model_id, states)
             notes += 1
         cell.outputs = outputs
-    notebook.metadata.pop("widgets", None)
-    notebook.metadata.pop(CLOSED_WIDGETS, None)
-    return notes
+    for key in ("widgets", CLOSED_WIDGETS, FRAMES_CELL):
+        notebook.metadata.pop(key, None)
+    return notes, moving
