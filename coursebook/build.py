@@ -11,6 +11,7 @@ and each lesson's slider frames into ``<lesson>_files/`` beside its page.
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import time
 from pathlib import Path
@@ -61,8 +62,29 @@ def exporter(mathjax_url=None):
     return result
 
 
+# Inline math in markdown, outside code: nbconvert's markdown reads block syntax before it sees math,
+# so a formula wrapped onto a line that starts with "+ " or "- " became a list (JupyterLab protects
+# the math first). Put each inline formula on one line.
+_CODE = re.compile(r"^```.*?^```|(`+)(?!`).+?(?<!`)\1(?!`)", re.S | re.M)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$).+?(?<![\\$])\$", re.S)
+
+
+def one_line_math(text):
+    """``text`` (markdown) with the line breaks inside each ``$...$`` made spaces."""
+    pieces, last = [], 0
+    for code in _CODE.finditer(text):
+        pieces.append(_INLINE_MATH.sub(lambda m: m.group(0).replace("\n", " "), text[last:code.start()]))
+        pieces.append(code.group(0))
+        last = code.end()
+    pieces.append(_INLINE_MATH.sub(lambda m: m.group(0).replace("\n", " "), text[last:]))
+    return "".join(pieces)
+
+
 def render_page(notebook, title, html_exporter):
     """The HTML of an executed ``notebook`` whose widgets are already replaced."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = one_line_math(cell.source)
     body, _ = html_exporter.from_notebook_node(
         notebook, resources={"metadata": {"name": title}, "static_url": STATIC})
     return body

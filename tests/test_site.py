@@ -73,6 +73,7 @@ def test_every_notebook_is_a_lesson_in_book_order_and_in_the_index():
     assert by_name["11-beyond-plain-sgd"].chapter == "3, 5 and 6"
 
 
+@pytest.mark.slow
 def test_every_built_lesson_has_a_page_and_the_index_links_it(site):
     assert sorted(p.name for p in site.iterdir()) == sorted(
         [f"{s}.html" for s in BUILT] + ["index.html", "static", ".coursebook-site",
@@ -87,6 +88,7 @@ def test_every_built_lesson_has_a_page_and_the_index_links_it(site):
     assert 'href="02-gradient-descent.html"' not in index
 
 
+@pytest.mark.slow
 def test_pages_hold_their_plots_and_rendered_markdown(site):
     for stem in BUILT:
         page = _page(site, stem)
@@ -109,6 +111,7 @@ def _errors_shown(page):
     return shown
 
 
+@pytest.mark.slow
 def test_no_page_holds_an_error(site):
     for stem in BUILT:
         assert _errors_shown(_page(site, stem)) == [], f"{stem} shows an error"
@@ -122,6 +125,7 @@ def test_the_error_check_sees_an_error_output():
     assert _errors_shown(page)
 
 
+@pytest.mark.slow
 def test_folded_solutions_stay_folded(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
     in_notebook = sum(c.source.count("<summary>Solution</summary>") for c in _source(stem).cells
@@ -137,9 +141,11 @@ def _frames_data(block):
     return json.loads(text.replace("<\\/", "</"))
 
 
+@pytest.mark.slow
 def test_a_slider_widget_moves_through_frames_drawn_at_build_time(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
-    widget_cells = [c for c in _source(stem).cells if c.cell_type == "code" and "interact(" in c.source]
+    widget_cells = [c for c in _source(stem).cells
+                    if c.cell_type == "code" and re.search(r"interact(ive)?\(", c.source)]
     page = _page(site, stem)
     assert page.count(f'class="{FRAMES_CLASS}"') == len(widget_cells) == 1
     assert page.count(NOTE) == 1                # the note says what the controls do here
@@ -321,6 +327,7 @@ def test_out_refuses_what_the_builder_did_not_make_and_deletes_nothing(tmp_path,
     assert not any(p.name.startswith((".html-", ".old-")) for p in tmp_path.rglob("*"))
 
 
+@pytest.mark.slow
 def test_out_may_be_new_empty_or_a_site_the_builder_made(tmp_path):
     notebooks = _lessons(tmp_path / "notebooks", {"01-a": "print('first')"})
     empty = tmp_path / "empty"
@@ -345,6 +352,7 @@ def test_out_may_be_new_empty_or_a_site_the_builder_made(tmp_path):
         build_site(notebooks, old, frames=False, log=lambda line: None)
 
 
+@pytest.mark.slow
 def test_building_some_lessons_keeps_the_other_pages_and_lists_every_lesson(tmp_path):
     notebooks = _lessons(tmp_path / "notebooks", {"01-a": "print('a, first build')",
                                                    "02-b": "print('b, first build')",
@@ -386,6 +394,7 @@ def test_timeout_must_be_a_limit(value, capsys):
             build_site(timeout=float(value))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, says", [
     ("import time\ntime.sleep(60)", "01-a.ipynb, cell 1: the cell was still running after 3.0 s"),
     ("import os\nos._exit(3)", "01-a.ipynb, cell 1: the kernel died while the cell ran"),
