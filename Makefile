@@ -7,6 +7,10 @@ BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
 # nbgrader, for the graded assignments in assignments/ (the lessons never need it)
 CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# The course's JupyterLab settings (jupyter/lab-settings.json: no news prompt, the light theme, a
+# larger text), installed as defaults for the JupyterLab of this environment only: the user's own
+# settings, in ~/.jupyter, are neither read here nor changed, and still win where they differ.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/nndl-companion.json
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -37,13 +41,17 @@ help:
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
 
-env: $(STAMP)
+env: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(LAB_SETTINGS): jupyter/lab-settings.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/lab-settings.json $@
 
 classroom: $(CLASSROOM_STAMP)
 
@@ -66,7 +74,7 @@ git-filter:
 	  git config diff.ipynb.textconv '$(VENV)/bin/nbstripout -t'; \
 	fi
 
-lab: $(STAMP) git-filter
+lab: $(STAMP) $(LAB_SETTINGS) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
@@ -113,7 +121,7 @@ bench: $(STAMP)
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
 # where it is missing; playwright (a dev dependency) drives it and never downloads a browser.
-browser-test: $(STAMP)
+browser-test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:
