@@ -37,6 +37,9 @@ CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-
 if os.geteuid() == 0:
     CHROMIUM_ARGS.append("--no-sandbox")
 SECONDS = 120
+# every cell of the lesson at once, on two shared cores: generous, the test goes on as soon as it is done
+RUN_ALL_SECONDS = 300
+SHOTS = REPO / "test-output" / "browser"
 
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no Chromium at {CHROMIUM}, so the browser test is skipped; to run it: {ENABLE}",
@@ -107,10 +110,15 @@ def test_a_lesson_saved_in_jupyterlab_leaves_git_clean_and_pull_works(tmp_path):
                 prompts = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell "
                            ".jp-InputPrompt')].map(p => p.textContent.trim())")
                 _wait(lambda: all(text.startswith("[") and text[1:-2].isdigit()
-                                  for text in page.evaluate(prompts)), "every cell to run")
+                                  for text in page.evaluate(prompts)), "every cell to run",
+                      RUN_ALL_SECONDS)
                 page.keyboard.press("Control+s")
                 tab = page.locator(".lm-TabBar-tab", has_text=LESSON)
                 _wait(lambda: "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the save")
+            except Exception:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=SHOTS / "saved-lesson-failure.png", full_page=True)
+                raise
             finally:
                 browser.close()
     finally:
