@@ -115,6 +115,9 @@ def test_a_lesson_saved_in_jupyterlab_leaves_git_clean_and_pull_works(tmp_path):
                 page.keyboard.press("Control+s")
                 tab = page.locator(".lm-TabBar-tab", has_text=LESSON)
                 _wait(lambda: "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the save")
+                # the course's post-save hook tells git, in the background, to look again
+                _wait(lambda: "size: 0" in git(work, "ls-files", "--debug", f"notebooks/{LESSON}"),
+                      "the post-save hook", RUN_ALL_SECONDS)
             except Exception:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=SHOTS / "saved-lesson-failure.png", full_page=True)

@@ -95,7 +95,7 @@ def test_after_a_save_with_outputs_git_status_is_clean_and_pull_works(tmp_path):
     lesson.write_text(ran)
     assert _git(work, "diff", "--no-textconv").stdout == ""
     assert _git(work, "status", "--porcelain").stdout.strip() == "M notebooks/00-a.ipynb"
-    hook({"type": "notebook"}, str(lesson), contents_manager=None)
+    hook({"type": "notebook"}, str(lesson), contents_manager=None).join()
     assert _git(work, "status", "--porcelain").stdout == ""
     assert lesson.read_text() == ran                         # the file itself is left alone
 
@@ -109,13 +109,13 @@ def test_after_a_save_with_outputs_git_status_is_clean_and_pull_works(tmp_path):
 
     # a lesson the learner really edited stays modified after a save
     lesson.write_text(_lesson("A lesson, with my own notes."))
-    hook({"type": "notebook"}, str(lesson), contents_manager=None)
+    hook({"type": "notebook"}, str(lesson), contents_manager=None).join()
     assert _git(work, "status", "--porcelain").stdout.strip() == "M notebooks/00-a.ipynb"
     assert _git(work, "diff", "--cached").stdout == ""       # and nothing was staged
 
 
 def test_the_hook_leaves_other_files_alone(tmp_path):
     hook = _hook()
-    hook({"type": "file"}, str(tmp_path / "notes.txt"), contents_manager=None)
-    hook({"type": "notebook"}, str(tmp_path / "not-in-git.ipynb"), contents_manager=None)
+    assert hook({"type": "file"}, str(tmp_path / "notes.txt"), contents_manager=None) is None
+    assert hook({"type": "notebook"}, str(tmp_path / "not-in-git.ipynb"), contents_manager=None) is None
     assert list(tmp_path.iterdir()) == []
