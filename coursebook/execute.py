@@ -29,6 +29,9 @@ CLOSED_WIDGETS = "closed_widgets"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: The longest a reply or an output that has arrived can go unread (see ``_poll_in_slices``).
 SLICE_SECONDS = 1.0
+#: BLAS runs on one thread, as in ``make test``, unless these are set: a lesson's numbers (and the
+#: margins its checks assert) are then those the tests saw.
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: Marks the cell ``execute_notebook`` appends to draw the sliders' frames.
 FRAMES_CELL = "coursebook_frames"
 
@@ -148,6 +151,8 @@ def execute_notebook(path, timeout=600, frames=None, budget=None):
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
                MPLBACKEND="module://matplotlib_inline.backend_inline")
+    for name in ONE_THREAD:   # as `make test` runs the lessons, so the pages show what it checked
+        env.setdefault(name, "1")
     client = None
     try:
         with tempfile.TemporaryDirectory(prefix="coursebook-") as sockets:
