@@ -88,3 +88,12 @@ def test_no_module_imports_in_a_cycle():
 
     for module in graph:
         visit(module, [])
+
+
+def test_the_licence_is_declared_as_setuptools_wants_it():
+    """A licence given as a table ({ text = "MIT" }) made every install print setuptools'
+    deprecation box; an SPDX string needs setuptools 77 or newer to build."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^license = "MIT"$', pyproject, re.M)
+    minimum = re.search(r'requires = \["setuptools>=(\d+)', pyproject)
+    assert minimum and int(minimum.group(1)) >= 77
