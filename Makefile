@@ -118,7 +118,8 @@ strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
 
 # Every lesson executed and rendered with nbconvert; build/html/index.html is the table of contents.
-# Runs offline (the pages load MathJax from a CDN when viewed; see the README).
+# The site works opened from disk with no network (it carries MathJax), and its sliders over a few
+# values move through pictures drawn at build time (docs/site.md).
 html: $(STAMP)
 	$(BIN)/python -m coursebook --notebooks notebooks --out build/html
 

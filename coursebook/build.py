@@ -152,10 +152,13 @@ def _stale(out, lessons):
             and p.name not in current}
 
 
-def _check_timeout(timeout):
+def _check_limits(timeout, budget):
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout: the most seconds one cell may take must be a number above 0, "
                          f"got {timeout!r}")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise ValueError(f"budget: the most pictures for one widget must be a whole number of at "
+                         f"least 1, got {budget!r}")
 
 
 def _write_lesson(lesson, lessons, i, available, staging, timeout, frames, budget, html_exporter):
@@ -191,7 +194,7 @@ def build_site(notebooks="notebooks", out="build/html", names=None, timeout=600,
     ``out`` must be a new or empty folder, or a site this builder made; anything else is refused
     before a lesson runs (``site_folder.SiteFolderError``).
     """
-    _check_timeout(timeout)
+    _check_limits(timeout, budget)
     lessons = find_lessons(notebooks)
     chosen = _select(lessons, names, notebooks)
     out = Path(out).absolute()

@@ -441,3 +441,44 @@ def test_the_site_carries_mathjax_unchanged():
     assert digest == "a4354ff94fd868aea0cc6eaaa79a57fda0588646fc46ee3700a349ee0a11cbe6"
     assert digest in (shipped / "README.md").read_text()
     assert "Apache License" in (shipped / "LICENSE").read_text()
+
+
+# ------------------------------------------------------------------ which values a slider offers
+
+
+def test_a_widgets_controls_get_a_few_values_within_the_budget():
+    import ipywidgets as widgets
+
+    from coursebook.frames import NotPrecomputable, plan, sample, settings
+
+    def interactive(**controls):
+        return widgets.interactive(lambda **kw: None, **controls)
+
+    # one slider of 101 values: up to the budget, both ends and the start value among them
+    controls = plan(interactive(s=widgets.FloatSlider(value=0.3, min=0, max=1, step=0.01)), budget=25)
+    assert len(controls[0]["labels"]) == 25
+    assert controls[0]["labels"][0] == "0.00" and controls[0]["labels"][-1] == "1.00"
+    assert controls[0]["labels"][controls[0]["start"]] == "0.30"
+    # two sliders share the budget; a drop-down keeps every option; log sliders read as they show
+    controls = plan(interactive(w=widgets.FloatLogSlider(value=8.0, base=10, min=0, max=3, step=0.05),
+                                b=widgets.IntSlider(value=2, min=0, max=5),
+                                cost=widgets.Dropdown(options=["quadratic", "cross_entropy"])), budget=40)
+    counts = [len(c["labels"]) for c in controls]
+    assert counts[2] == 2 and counts[0] * counts[1] * 2 <= 40 and min(counts[:2]) >= 3
+    assert controls[0]["labels"][controls[0]["start"]] == "8"     # 10 ** 0.9, the start, kept
+    assert len(settings([{**c, "values": c["labels"]} for c in controls])) == counts[0] * counts[1] * 2
+    # too many controls for the budget, or a control that is not a choice: the still picture
+    with pytest.raises(NotPrecomputable, match="5 sliders need more than 100 frames"):
+        plan(interactive(**{f"h{i}": widgets.FloatSlider() for i in range(5)}), budget=100)
+    with pytest.raises(NotPrecomputable, match="a Text control"):
+        plan(interactive(name=widgets.Text("x")))
+    assert sample(list(range(10)), 4, 3) == [0, 4, 9]
+
+
+def test_the_frame_budget_must_be_a_number_of_pictures(capsys):
+    for budget in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="budget: .* at least 1"):
+            build_site(budget=budget)
+    with pytest.raises(SystemExit):
+        main(["--frames", "0"])
+    assert "--frames must be a number above 0" in capsys.readouterr().err
