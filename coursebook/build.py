@@ -167,15 +167,19 @@ def _write_lesson(lesson, lessons, i, available, staging, timeout, frames, budge
     folder = staging / _files(lesson)
     notebook = execute_notebook(lesson.path, timeout=timeout, frames=folder if frames else None,
                                 budget=budget)
-    still = notebook.metadata.get("coursebook_frames", {}).get("still", {})
-    notes, moving = replace_widgets(notebook, frames_folder=_files(lesson))
+    still = dict(notebook.metadata.get("coursebook_frames", {}).get("still", {}))
+    notes, moving = replace_widgets(notebook, frames_folder=_files(lesson), why=still)
     _check_no_errors(notebook, lesson.path.name)
     notebook.cells.insert(0, _nav(lessons, i, available))
     notebook.cells.append(_nav(lessons, i, available))
-    (staging / lesson.page).write_text(render_page(notebook, lesson.title, html_exporter),
-                                       encoding="utf-8")
-    if folder.exists() and not any(folder.iterdir()):
-        folder.rmdir()
+    page = render_page(notebook, lesson.title, html_exporter)
+    (staging / lesson.page).write_text(page, encoding="utf-8")
+    if folder.exists():
+        for picture in folder.iterdir():
+            if picture.name not in page:     # drawn for a widget that stayed still
+                picture.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
     why = "".join(f"\n  still: {reason}" for reason in still.values()) if notes else ""
     return (f"{lesson.page}: {time.monotonic() - start:.1f} s, {moving} widget(s) with moving "
             f"sliders, {notes} shown still{why}")

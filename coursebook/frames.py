@@ -203,11 +203,17 @@ def draw(widget, changes, folder):
     return outputs
 
 
+def png_name(png):
+    """The file name of a picture: its content's hash (bytes, or base64 text as notebooks hold it)."""
+    png = png if isinstance(png, bytes) else base64.b64decode(png)
+    return hashlib.sha256(png).hexdigest()[:20] + ".png"
+
+
 def _output(data, metadata, folder, changes):
     if "image/png" in data:
         png = data["image/png"]
         png = png if isinstance(png, bytes) else base64.b64decode(png)
-        name = hashlib.sha256(png).hexdigest()[:20] + ".png"
+        name = png_name(png)
         path = Path(folder) / name
         if not path.exists():
             path.write_bytes(png)

@@ -16,7 +16,8 @@ import html
 import nbformat
 
 from .execute import CLOSED_WIDGETS, FRAMES_CELL
-from .sliders import NOTE_CLASS, widget_output
+from .frames import png_name
+from .sliders import NOTE_CLASS, start_index, widget_output
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -60,10 +61,19 @@ def _captured_outputs(model_id, states, seen=None):
     return outputs
 
 
-def replace_widgets(notebook, frames_folder="frames"):
+def _drawn_alike(entry, still):
+    """Whether a precomputed widget's frame at its start values shows the pictures its cell drew
+    when it ran (it does not when a later cell changed what the widget's function draws)."""
+    start = entry["frames"][start_index(entry["controls"])]
+    drawn = [png_name(o.data["image/png"]) for o in still if "image/png" in o.get("data", {})]
+    return [o["png"] for o in start if "png" in o] == drawn
+
+
+def replace_widgets(notebook, frames_folder="frames", why=None):
     """Replace every widget view in ``notebook`` (in place): a precomputed one by its controls and
     frames (pictures in ``frames_folder``, relative to the page), any other by a note and its
-    captured outputs.
+    captured outputs. A precomputed widget whose start frame differs from what its cell drew stays
+    still too; ``why`` (a dict) gets the reason, under its model id.
 
     Returns (notes, moving): the numbers of still and of precomputed widgets. The saved widget
     state is removed afterwards, so the page loads no widget code.
@@ -84,12 +94,17 @@ def replace_widgets(notebook, frames_folder="frames"):
             model_id = view.get("model_id", "")
             if model_id in closed:
                 continue  # it closed itself: JupyterLab shows nothing here either
+            still = _captured_outputs(model_id, states)
             if model_id in precomputed:
-                outputs.append(widget_output(precomputed[model_id], frames_folder))
-                moving += 1
-                continue
+                if _drawn_alike(precomputed[model_id], still):
+                    outputs.append(widget_output(precomputed[model_id], frames_folder))
+                    moving += 1
+                    continue
+                if why is not None:
+                    why[model_id] = ("its pictures drawn after the lesson differ from what its cell "
+                                     "drew: a later cell changed what its function draws")
             outputs.append(note_output())
-            outputs += _captured_outputs(model_id, states)
+            outputs += still
             notes += 1
         cell.outputs = outputs
     for key in ("widgets", CLOSED_WIDGETS, FRAMES_CELL):

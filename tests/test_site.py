@@ -482,3 +482,25 @@ def test_the_frame_budget_must_be_a_number_of_pictures(capsys):
     with pytest.raises(SystemExit):
         main(["--frames", "0"])
     assert "--frames must be a number above 0" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_widget_whose_function_a_later_cell_changed_stays_still(tmp_path):
+    """The pictures are drawn after the lesson's last cell; if a later cell changed what the
+    widget's function draws, its start picture would not be what its cell showed: it stays still."""
+    widget = ("import matplotlib.pyplot as plt\nimport ipywidgets as widgets\nscale = 1.0\n"
+              "def show(k=1):\n    plt.figure(figsize=(2, 1))\n    plt.plot([0, 1], [0, k * scale])\n"
+              "    plt.show()\n"
+              "widgets.interact(show, k=widgets.IntSlider(value=1, min=0, max=2));")
+    notebooks = _lessons(tmp_path / "notebooks", {"01-a": widget, "02-b": widget})
+    later = nbformat.read(notebooks / "02-b.ipynb", as_version=4)
+    later.cells.append(nbformat.v4.new_code_cell("scale = 5.0"))
+    nbformat.write(later, notebooks / "02-b.ipynb")
+    out, lines = tmp_path / "html", []
+    build_site(notebooks, out, budget=3, log=lines.append)
+    assert "1 widget(s) with moving sliders, 0 shown still" in lines[0]
+    assert "0 widget(s) with moving sliders, 1 shown still" in lines[1]
+    assert "a later cell changed what its function draws" in lines[1]
+    assert f'class="{FRAMES_CLASS}"' in (out / "01-a.html").read_text()
+    assert NOTE_TEXT in (out / "02-b.html").read_text()
+    assert len(list((out / "01-a_files").iterdir())) == 3 and not (out / "02-b_files").exists()
