@@ -18,7 +18,7 @@ import pytest
 from nbhelpers import Network
 from nbhelpers.data import load_mnist, one_hot
 from nbhelpers.layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D
-from nbhelpers.torch_bridge import install_command
+from nbhelpers.lessons.torch_bridge import install_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIDGE_FUNCTIONS = ("to_torch", "from_torch", "to_torch_batch", "from_torch_batch", "torch_cost")
@@ -71,7 +71,7 @@ def test_importing_the_package_never_imports_torch():
         for info in pkgutil.walk_packages(nbhelpers.__path__, "nbhelpers."):
             if not info.name.endswith("__main__"):       # that one runs the command line
                 importlib.import_module(info.name)
-        import nbhelpers.torch_bridge
+        import nbhelpers.lessons.torch_bridge
         print(sorted(name for name in sys.modules if name == "torch" or name.startswith("torch.")))
     """)
     assert out.strip() == "[]"
@@ -90,7 +90,7 @@ def test_without_torch_the_package_and_lessons_import_and_the_bridge_says_how_to
                 importlib.import_module(info.name)
         for line in {imports!r}:
             exec(line, {{}})
-        from nbhelpers import torch_bridge
+        from nbhelpers.lessons import torch_bridge
         assert torch_bridge.torch_available() is False
         net = nbhelpers.Network([4, 3, 2])
         calls = {{"to_torch": (net,), "from_torch": (None, net), "to_torch_batch": (np.zeros((4, 2)),),
@@ -118,7 +118,7 @@ def test_without_torch_the_package_and_lessons_import_and_the_bridge_says_how_to
 def torch():
     # torch_available() rather than importorskip: a torch that is present but fails to import
     # (ImportError rather than ModuleNotFoundError) must skip too, not error
-    from nbhelpers.torch_bridge import torch_available
+    from nbhelpers.lessons.torch_bridge import torch_available
 
     if not torch_available():
         pytest.skip(f"PyTorch is not installed ({install_command()})")
@@ -131,7 +131,7 @@ def torch():
 
 @pytest.fixture(scope="module")
 def bridge(torch):
-    from nbhelpers import torch_bridge
+    from nbhelpers.lessons import torch_bridge
 
     return torch_bridge
 

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .costs import get_cost
-from .layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from .validate import fail, float_dtype, shape
+from ..costs import get_cost
+from ..layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from ..validate import fail, float_dtype, shape
 
 #: PyTorch's own index of its CPU-only builds (a plain ``pip install torch`` on Linux fetches the
 #: CUDA build: several GB)
@@ -153,7 +153,7 @@ def _build(net, dtype, caller):
 
 
 def _check_network(net, name):
-    from .engine import Network  # here, not at the top: the engine does not need this module
+    from ..engine import Network  # here, not at the top: the engine does not need this module
 
     if not isinstance(net, Network):
         fail(name, "an nbhelpers Network", type(net).__name__)
