@@ -133,10 +133,10 @@ def test_notebooks_store_the_kernel_as_jupyterlab_saves_it():
     (ipykernel)" for the course's kernel). A notebook stored with anything else changes on its
     first autosave, and `git diff` and `git pull` then trip over a lesson the learner only ran
     (browser_tests/test_lesson_saved_in_jupyterlab.py follows that path in JupyterLab)."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    from ipykernel.kernelspec import get_kernel_dict
 
-    spec = KernelSpecManager().get_kernel_spec("python3")
-    expected = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    spec = get_kernel_dict()      # the spec ipykernel installs as "python3", as JupyterLab reads it
+    expected = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
     wrong = {}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         stored = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec")
