@@ -112,6 +112,19 @@ def shape(value, name, length=None):
     return tuple(int(d) for d in items)
 
 
+def sizes(value, name, extra=""):
+    """A network's layer sizes, input layer first: a list of at least two whole numbers >= 1."""
+    try:
+        items = list(value) if not isinstance(value, (str, bytes, dict)) else None
+    except TypeError:
+        items = None
+    if items is None or len(items) < 2 or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 1
+            for n in items):
+        fail(name, f"a list of at least two whole numbers >= 1 (input layer first){extra}", value)
+    return [int(n) for n in items]
+
+
 def float_dtype(value, name="dtype"):
     """``np.float64`` or ``np.float32`` as a numpy dtype."""
     try:

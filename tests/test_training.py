@@ -210,3 +210,29 @@ def test_outputs_that_start_alike_and_later_die_are_reported(sample):
                       progress=False, verbose=False)
     assert history.stopped == "diverged" and "outputs died" in history.message
     assert len(history) == 1 and np.abs(net.layers[0].w).max() > 0   # epoch 1 undone
+
+
+def test_dropout_never_changes_the_layers_a_checkpoint_saves(sample, tmp_path):
+    """SGD(dropout=p) drops neurons during the run without adding layers to the network: a
+    checkpoint saved by a callback, and summary() during the run, show the network's own layers."""
+    X, y = sample.train
+    net = Network([784, 20, 10], cost="cross_entropy")
+    seen = []
+
+    def checkpoint(net, history):
+        path = tmp_path / f"epoch-{history.epoch[-1]}.npz"
+        net.save(path)
+        seen.append((Network.load(path), net.summary()))
+
+    net.SGD((X[:, :300], y[:300]), 2, 10, 0.5, dropout=0.5, callback=checkpoint, progress=False,
+            verbose=False)
+    assert len(seen) == 2
+    for loaded, summary in seen:
+        assert [type(layer) for layer in loaded.layers] == [Dense, Dense]
+        assert "Dropout" not in summary and summary.count("Dense(") == 2
+    assert [type(layer) for layer in net.layers] == [Dense, Dense]
+    assert np.array_equal(seen[-1][0].feedforward(X[:, :20]), net.feedforward(X[:, :20]))
+    # and dropout did act: the same run without it ends elsewhere
+    plain = Network([784, 20, 10], cost="cross_entropy")
+    plain.SGD((X[:, :300], y[:300]), 2, 10, 0.5, progress=False, verbose=False)
+    assert not np.allclose(plain.weights[0], net.weights[0])

@@ -8,10 +8,11 @@ A data set can be given two ways:
 - the book's list (or any iterable) of ``(x, y)`` pairs: ``x`` an (n_in, 1) column and ``y`` an
   (n_out, 1) column or an integer label, the same form for every pair.
 
-``as_matrices`` turns either into ``(X, Y, labels)``: inputs (n_in, n) in the network's dtype, targets
-(n_out, n), and the class labels (n,) when the targets are one-hot (None for a regression problem,
-whose targets are real numbers). Every problem gets a message that names the data, says what was
-expected and shows what came; a list of pairs is converted in one pass, not pair by pair.
+``as_matrices`` turns either into ``Examples(X, Y, labels)``: inputs (n_in, n) in the network's
+dtype, targets (n_out, n), and the class labels (n,) when the targets are one-hot (None for a
+regression problem, whose targets are real numbers). Every problem gets a message that names the
+data, says what was expected and shows what came; a list of pairs is converted in one pass, not
+pair by pair.
 
 Used by: the engine (``Network.SGD``, ``evaluate``, ``accuracy``, ``total_cost``), the book faces,
 the widgets and the assignments' feedback; and so by every notebook that trains a network.
@@ -19,7 +20,22 @@ the widgets and the assignments' feedback; and so by every notebook that trains 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class Examples(NamedTuple):
+    """A data set as checked matrices: inputs ``X`` (n_in, n), targets ``Y`` (n_out, n), and the
+    class ``labels`` (n,) when the targets are one-hot (None for real-valued targets).
+
+    ``as_matrices`` gives it back unchanged when it already fits the network, so data prepared
+    once (by a book face, or for several runs) are never converted again.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray | None
 
 
 class PairList(list):
@@ -104,7 +120,15 @@ def check_targets(y, n_out, m, dtype, name="y"):
 
 
 def as_matrices(data, n_in, n_out, dtype, name="training_data"):
-    """``(X, Y, labels)`` from ``(X, y)`` arrays or a list of ``(x, y)`` pairs; see the module docstring."""
+    """``Examples(X, Y, labels)`` from ``(X, y)`` arrays or a list of ``(x, y)`` pairs (see the
+    module docstring), or ``data`` itself if it is ``Examples`` that already fit."""
+    if isinstance(data, Examples) and data.X.dtype == dtype == data.Y.dtype \
+            and data.X.shape[0] == n_in and data.Y.shape[0] == n_out \
+            and 0 < data.X.shape[1] == data.Y.shape[1] \
+            and (data.labels is None or data.labels.shape == (data.X.shape[1],)):
+        return data
+    if isinstance(data, Examples):
+        data = (data.X, data.Y)
     if isinstance(data, PairList) and data.matrices is not None:
         X, y = data.matrices
     elif isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], np.ndarray) \
@@ -123,7 +147,7 @@ def as_matrices(data, n_in, n_out, dtype, name="training_data"):
         raise ValueError(f"{name} is empty")
     X = check_inputs(X, n_in, dtype, f"{name} inputs")
     Y, labels = _targets(np.asarray(y), n, n_out, dtype, name)
-    return X, Y, labels
+    return Examples(X, Y, labels)
 
 
 def _from_pairs(data, name):
