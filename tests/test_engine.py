@@ -378,3 +378,12 @@ def test_sigmoid_takes_scalars_and_arrays_without_overflow():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sigmoid(np.array([-1e4, 1e4])).tolist() == [0.0, 1.0]
+
+
+def test_leaky_relu_checks_alpha_like_every_other_number():
+    from nbhelpers.activations import LeakyReLU
+
+    assert LeakyReLU(0.2).alpha == 0.2
+    for bad in (1.0, -0.1, float("nan"), "0.1", True):
+        with pytest.raises(ValueError, match=r"^alpha must be a finite number >= 0 and < 1, got "):
+            LeakyReLU(bad)
