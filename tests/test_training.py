@@ -265,7 +265,7 @@ def test_callbacks_do_not_depend_on_their_order(sample):
         net = Network([784, 20, 10], cost="cross_entropy")
         seen = []
         watchers = [cb.EarlyStopping(3), cb.ScheduleEta(HalveOnPlateau(2.0, patience=1)),
-                    cb.EpochFunction(lambda net, history: seen.append(history.best_epoch))]
+                    cb.EpochFunction(lambda net, history, seen=seen: seen.append(history.best_epoch))]
         training = net.prepare((X[:, :300], y[:300]))
         evaluation = net.prepare(sample.validation)
         history = train(net, training, 30, 10, SGD(2.0), watchers[::-1] if reverse else watchers,
