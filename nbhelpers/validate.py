@@ -4,8 +4,8 @@ Every public function of the package checks what it is given with these helpers,
 argument always fails the same way: a ``ValueError`` (or ``TypeError`` for the wrong kind of object)
 whose message names the parameter, says what is allowed, and shows what was given.
 
-Used by: the engine, layers, optimisers, schedules, training loop, widgets and CLI (and so by
-every notebook that builds or trains a network).
+Used by: the engine, layers, activations, optimisers, schedules, data, widgets, the assignments'
+feedback and the CLI (and so by every notebook that builds or trains a network).
 """
 
 from __future__ import annotations
