@@ -12,64 +12,30 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets.config import Config
+
+from .kernel import use_in
 
 #: Where the ids of closed widgets are kept, in ``notebook.metadata``.
 CLOSED_WIDGETS = "closed_widgets"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: The longest a reply or an output that has arrived can go unread (see ``_poll_in_slices``).
-SLICE_SECONDS = 1.0
 
 
 class LessonError(RuntimeError):
     """A lesson failed to run: its name and the cell's error."""
 
 
-def _poll_in_slices(channel, step=SLICE_SECONDS):
-    """Make ``channel.get_msg(timeout)`` wait in slices of at most ``step`` seconds.
-
-    A message can sit unnoticed in an asyncio ZeroMQ socket: the socket's file descriptor signals
-    only a change of state, and the signal can be used up before the waiting poll sees it. Seen
-    here after cells that show widgets (``interact``): the kernel had answered in 0.2 s, and the
-    reply was read only when the cell's whole timeout ran out. A new poll looks at the socket's
-    state first, so polling again every ``step`` seconds finds such a message within ``step``.
-    """
-    get_msg = channel.get_msg
-
-    async def get_msg_in_slices(timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return await get_msg(timeout=step if left is None else min(step, left))
-            except Empty:
-                if left is not None and left <= step:
-                    raise
-
-    channel.get_msg = get_msg_in_slices
-    return channel
-
-
 class _Client(NotebookClient):
-    """A notebook client that remembers which widget comms were closed, and reads the kernel's
-    replies and outputs by polling in slices (``_poll_in_slices``)."""
+    """A notebook client that remembers which widget comms were closed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.closed_comms = set()
-
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        _poll_in_slices(kc.shell_channel)
-        _poll_in_slices(kc.iopub_channel)
-        return kc
 
     def handle_comm_msg(self, outs, msg, cell_index):
         if msg["msg_type"] == "comm_close":
@@ -80,8 +46,9 @@ class _Client(NotebookClient):
 def _kernel_config(folder):
     """Talk to the kernel over local sockets (IPC) in ``folder`` where the system has them: nothing
     listens on a network port, and the kernel has no reason to warn that its messages travel
-    unencrypted. The socket path must be absolute: the kernel runs in the lesson's folder."""
-    config = Config()
+    unencrypted. The socket path must be absolute: the kernel runs in the lesson's folder. The
+    kernel client is ``coursebook.kernel``'s, which never leaves a reply unread."""
+    config = use_in(Config())
     if os.name != "nt":
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(Path(folder).resolve() / "kernel")
@@ -91,21 +58,25 @@ def _kernel_config(folder):
 def execute_notebook(path, timeout=600):
     """Return the notebook at ``path`` with every cell run; raise ``LessonError`` if one fails.
 
-    ``timeout`` is the most seconds one cell may take.
+    ``timeout`` is the most seconds one cell may take: a cell still running then has hung, and
+    the error names it and shows its code; so does the error of a cell whose kernel died.
     """
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
                MPLBACKEND="module://matplotlib_inline.backend_inline")
+    sockets = tempfile.TemporaryDirectory(prefix="coursebook-")
+    client = _Client(notebook, timeout=timeout, kernel_name="python3", allow_errors=False,
+                     store_widget_state=True, config=_kernel_config(sockets.name),
+                     resources={"metadata": {"path": str(path.parent)}})
     try:
-        with tempfile.TemporaryDirectory(prefix="coursebook-") as sockets:
-            client = _Client(notebook, timeout=timeout, kernel_name="python3", allow_errors=False,
-                             store_widget_state=True, config=_kernel_config(sockets),
-                             resources={"metadata": {"path": str(path.parent)}})
+        with sockets:
             client.execute(env=env)
     except CellExecutionError as error:
         details = _ANSI.sub("", str(error))
         raise LessonError(f"{path.name}: a cell raised {error.ename}: {error.evalue}\n{details}") from None
+    except (CellTimeoutError, DeadKernelError) as error:   # the message shows the cell's code
+        raise LessonError(f"{path.name}: code cell {client.code_cells_executed}: {error}") from None
     notebook.metadata[CLOSED_WIDGETS] = sorted(client.closed_comms)
     return notebook

@@ -5,11 +5,8 @@ plots and a training run whose progress bar closes itself; lesson 01: plots, fol
 slider widget), while the index is checked against every notebook in ``notebooks/``.
 """
 
-import asyncio
 import os
-import queue
 import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -18,7 +15,7 @@ from nbconvert import HTMLExporter
 
 from coursebook import build_site, find_lessons
 from coursebook.build import _check_no_errors, index_html, render_page
-from coursebook.execute import CLOSED_WIDGETS, LessonError, _poll_in_slices, execute_notebook
+from coursebook.execute import CLOSED_WIDGETS, LessonError, execute_notebook
 from coursebook.placeholders import NOTE_CLASS, NOTE_TEXT, WIDGET_STATE, WIDGET_VIEW, replace_widgets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,37 +199,3 @@ def test_lessons_run_in_a_kernel_reached_over_local_sockets(tmp_path):
     ran = execute_notebook(path, timeout=60)
     assert ran.cells[0].outputs[0]["text"] == "ipc\n"   # no TCP port, no warning about encryption
 
-
-class _MissedWakeUp:
-    """A channel whose first wait misses a message that has arrived, as an asyncio ZeroMQ socket can:
-    it waits its whole timeout and finds nothing; any later wait finds the message at once."""
-
-    def __init__(self, message="reply"):
-        self.message, self.waits = message, []
-
-    async def get_msg(self, timeout=None):
-        self.waits.append(timeout)
-        if len(self.waits) == 1:
-            await asyncio.sleep(timeout)
-            raise queue.Empty
-        if self.message is None:
-            await asyncio.sleep(timeout)
-            raise queue.Empty
-        return self.message
-
-
-def test_a_reply_missed_by_one_poll_is_read_at_the_next_slice():
-    channel = _poll_in_slices(_MissedWakeUp(), step=0.05)
-    start = time.monotonic()
-    assert asyncio.run(channel.get_msg(timeout=30)) == "reply"
-    assert time.monotonic() - start < 1            # not the 30 s a single poll would wait
-    assert channel.waits == [0.05, 0.05]
-
-
-def test_polling_in_slices_still_gives_up_at_the_timeout():
-    channel = _poll_in_slices(_MissedWakeUp(message=None), step=0.05)
-    start = time.monotonic()
-    with pytest.raises(queue.Empty):
-        asyncio.run(channel.get_msg(timeout=0.3))
-    assert 0.28 < time.monotonic() - start < 1
-    assert len(channel.waits) >= 6 and all(wait <= 0.05 for wait in channel.waits)
