@@ -70,7 +70,7 @@ lab: $(STAMP) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments tools
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
