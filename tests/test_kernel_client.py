@@ -24,7 +24,7 @@ from traitlets.config import Config
 from coursebook.execute import LessonError, execute_notebook
 from coursebook.kernel import DOTTED_NAME, Channel, KernelClient, use_in
 
-WAIT = 2.0   # seconds a stalled wait lasts in these tests; an unstalled one takes milliseconds
+WAIT = 1.0   # seconds a stalled wait lasts in these tests; an unstalled one takes milliseconds
 
 
 async def _reply_arrives_then_client_sends(send):
@@ -87,6 +87,7 @@ def test_nbclient_and_nbgrader_configured_by_use_in_hand_out_the_course_client()
     assert namespace["c"].AsyncKernelManager.client_class == DOTTED_NAME
 
 
+@pytest.mark.slow
 def test_a_cell_that_hangs_still_fails_at_its_timeout_naming_the_lesson_and_cell(tmp_path):
     path = tmp_path / "hangs.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[

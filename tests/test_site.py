@@ -59,6 +59,7 @@ def test_every_notebook_is_a_lesson_in_book_order_and_in_the_index():
     assert by_name["11-beyond-plain-sgd"].chapter == "3, 5 and 6"
 
 
+@pytest.mark.slow
 def test_every_built_lesson_has_a_page_and_the_index_links_it(site):
     assert sorted(p.name for p in site.iterdir()) == sorted([f"{s}.html" for s in BUILT] + ["index.html"])
     index = (site / "index.html").read_text(encoding="utf-8")
@@ -68,6 +69,7 @@ def test_every_built_lesson_has_a_page_and_the_index_links_it(site):
         assert 'href="index.html"' in page   # every page leads back to the contents
 
 
+@pytest.mark.slow
 def test_pages_hold_their_plots_and_rendered_markdown(site):
     for stem in BUILT:
         page = _page(site, stem)
@@ -88,6 +90,7 @@ def _errors_shown(page):
     return shown
 
 
+@pytest.mark.slow
 def test_no_page_holds_an_error(site):
     for stem in BUILT:
         assert _errors_shown(_page(site, stem)) == [], f"{stem} shows an error"
@@ -101,6 +104,7 @@ def test_the_error_check_sees_an_error_output():
     assert _errors_shown(page)
 
 
+@pytest.mark.slow
 def test_folded_solutions_stay_folded(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
     in_notebook = sum(c.source.count("<summary>Solution</summary>") for c in _source(stem).cells
@@ -111,6 +115,7 @@ def test_folded_solutions_stay_folded(site):
     assert "<details open" not in page
 
 
+@pytest.mark.slow
 def test_widgets_become_notes_followed_by_what_they_drew(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
     widget_cells = [c for c in _source(stem).cells if c.cell_type == "code" and "interact(" in c.source]
@@ -174,6 +179,7 @@ def test_a_traceback_printed_to_stderr_stops_the_build():
         _check_no_errors(notebook, "x.ipynb")
 
 
+@pytest.mark.slow
 def test_a_failing_lesson_stops_the_build_and_keeps_the_old_site(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -191,6 +197,7 @@ def test_a_failing_lesson_stops_the_build_and_keeps_the_old_site(tmp_path):
         build_site(notebooks, out, names=["99-missing"])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="Windows has no IPC sockets for the kernel")
 def test_lessons_run_in_a_kernel_reached_over_local_sockets(tmp_path):
     path = tmp_path / "transport.ipynb"
