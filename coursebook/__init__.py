@@ -7,7 +7,8 @@ JupyterLab, followed by whatever it had drawn when the notebook ran.
 
 Modules: ``lessons`` (finding the notebooks, their titles and chapters), ``execute`` (running a
 notebook, remembering which widgets closed themselves), ``placeholders`` (widgets become notes),
-``build`` (pages, the index, and writing the site all at once).
+``build`` (pages, the index, and writing the site all at once), ``kernel`` (the kernel client that
+never leaves a reply unread, which nbgrader's autograding uses too).
 """
 
 from .build import build_site
