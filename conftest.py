@@ -4,8 +4,7 @@ A unit of work stays on one worker: a notebook (its cells share one kernel) or a
 module fixtures are built once), except the files in ``SPREAD``, whose tests are independent runs
 of several seconds each and go to whichever worker is free. The units start longest first, the
 usual cure for a worker left alone with a long unit at the end: the ones in ``LONGEST_FIRST``,
-in that order, then the rest as collected. Without xdist, or with another ``--dist``, this file
-changes nothing.
+in that order, then the rest as collected. Without xdist this file changes nothing.
 """
 
 import pytest
@@ -36,14 +35,11 @@ def _file(nodeid):
     return nodeid.split("::", 1)[0]
 
 
-def _spreads(config):
-    return config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") == "loadfile"
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Longest units first; a stable sort keeps each file's and notebook's own order."""
-    if _spreads(config):
+    """In an xdist worker (whose collection the scheduler follows), the longest units first; a
+    stable sort keeps each file's and notebook's own order."""
+    if hasattr(config, "workerinput"):
         rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
         items.sort(key=lambda item: rank.get(_file(item.nodeid), len(rank)))
 
