@@ -56,7 +56,7 @@ __all__ = [
 
 #: The repository's ``data/`` folder (override with the environment variable NBHELPERS_DATA_DIR).
 DATA_DIR = Path(
-    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
+    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parents[2] / "data"
 )
 #: Where downloads are kept (override with NBHELPERS_CACHE_DIR); git-ignored.
 CACHE_DIR = Path(os.environ.get("NBHELPERS_CACHE_DIR") or DATA_DIR / "cache")
@@ -270,7 +270,7 @@ def download_dataset(name: str, *, progress: bool = True) -> Path:
 
     Files already in ``CACHE_DIR/<name>/`` with the right checksum are kept. Each file is tried
     from every mirror in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
-    Returns the folder. Raises ``nbhelpers.download.DownloadError`` if a file cannot be fetched.
+    Returns the folder. Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
     """
     name = _canonical(name, "name", {"mnist": "mnist", "full": "mnist", "fashion": "fashion"})
     folder = _cache_dir() / name
