@@ -96,7 +96,7 @@ def test_a_cell_that_hangs_still_fails_at_its_timeout_naming_the_lesson_and_cell
     start = time.monotonic()
     with pytest.raises(LessonError) as caught:
         execute_notebook(path, timeout=2)
-    assert time.monotonic() - start < 30
+    assert time.monotonic() - start < 60   # the kernel starts in seconds; no other wait
     message = str(caught.value)
     assert message.startswith("hangs.ipynb: code cell 2: ")
     assert "timed out" in message and "2 seconds" in message and "while True" in message
