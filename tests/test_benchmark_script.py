@@ -4,9 +4,12 @@ benchmark, not a timed test)."""
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
 
 
+@pytest.mark.slow
 def test_benchmark_reports_both_cases(capsys):
     spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
     bench = importlib.util.module_from_spec(spec)

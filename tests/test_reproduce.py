@@ -62,6 +62,7 @@ def test_list_names_every_experiment_with_the_books_figure(capsys):
         assert figure in text
 
 
+@pytest.mark.slow
 def test_every_experiment_runs_end_to_end_and_resumes(standin, capsys):
     out = standin
     assert cli.main(["reproduce", "--epochs", "1", "--out", str(out)]) == 0
