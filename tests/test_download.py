@@ -250,7 +250,7 @@ N_TRAIN, N_TEST = 60, 20
 
 
 @pytest.fixture
-def fake_mnist(server, tmp_path, monkeypatch, dead_url):
+def fake_mnist(server, tmp_path, monkeypatch, dead_url, accept_files):
     """Serve a tiny MNIST look-alike and point nbhelpers.data at it; return the arrays."""
     rng = np.random.default_rng(1)
     arrays = {
@@ -271,6 +271,7 @@ def fake_mnist(server, tmp_path, monkeypatch, dead_url):
         monkeypatch.setitem(data.MIRRORS, name, mirrors)
         monkeypatch.setitem(data.CHECKSUMS, name, checksums)
         monkeypatch.setitem(data.SYSTEM_DIRS, name, [])
+        accept_files(name, source)
     monkeypatch.setenv("NBHELPERS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(data, "VALIDATION_SIZE", 10)
     return arrays
