@@ -22,7 +22,7 @@ N_TRAIN, N_VALIDATION, N_TEST = 150, 50, 50
 
 
 @pytest.fixture
-def standin(sample, tmp_path, monkeypatch):
+def standin(sample, tmp_path, monkeypatch, accept_files):
     """Write the stand-in IDX files into a cache folder and make the loader accept them."""
     folder = tmp_path / "cache" / "mnist"
     folder.mkdir(parents=True)
@@ -39,6 +39,7 @@ def standin(sample, tmp_path, monkeypatch):
         written = write_idx(folder / filename, arrays[role])
         checksums[filename] = hashlib.sha256(written.read_bytes()).hexdigest()
     monkeypatch.setitem(data.CHECKSUMS, "mnist", checksums)
+    accept_files("mnist", folder)
     monkeypatch.setitem(data.SYSTEM_DIRS, "mnist", [])
     monkeypatch.setenv("NBHELPERS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(data, "VALIDATION_SIZE", N_VALIDATION)
@@ -70,16 +71,17 @@ def test_every_experiment_runs_end_to_end_and_resumes(standin, capsys):
     assert list(done) == list(reproduce.EXPERIMENTS)
     for name, entry in done.items():
         experiment = reproduce.EXPERIMENTS[name]
-        assert entry["epochs"] == 1 and entry["book_epochs"] == experiment.epochs
-        assert entry["book"] == experiment.book and entry["seconds"] >= 0
-        if experiment.chapter == 5:
-            assert [len(row) for row in entry["result"]] == [2, 3, 4]
-            assert all(0 < v < 10 for row in entry["result"] for v in row)
+        [run] = entry["runs"]
+        assert run["epochs"] == 1 and run["seed"] == 0 and entry["book_epochs"] == experiment.epochs
+        assert entry["book"] == experiment.book and run["seconds"] >= 0 and run["cpu_seconds"] >= 0
+        if name == "ch5-gradients":
+            assert [len(row) for row in run["result"]] == [2, 3, 4]
+            assert all(0 < v < 10 for row in run["result"] for v in row)
         else:
-            assert 0.0 <= entry["result"] <= 1.0, name
-        assert f"--- {name}: ours" in printed
+            assert 0.0 <= run["result"] <= 1.0, name
+        assert f"--- {name}, seed 0: ours" in printed
     assert f"Full MNIST: {N_TRAIN - N_VALIDATION} training, {N_VALIDATION} validation" in printed
-    ensemble = done["ch6-ensemble"]
+    [ensemble] = done["ch6-ensemble"]["runs"]
     assert len(ensemble["members"]) == reproduce.ENSEMBLE_SIZE
     assert len(ensemble["wrong"]) == round((1 - ensemble["result"]) * N_TEST)
     assert sorted(p.name for p in (out / "networks").iterdir()) == \
@@ -95,7 +97,7 @@ def test_every_experiment_runs_end_to_end_and_resumes(standin, capsys):
     # --force runs the one named again; a chapter name selects its experiments
     assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--force", "--out", str(out)]) == 0
     assert "Epoch 0:" in capsys.readouterr().out
-    assert results_of(out)["ch1-network"]["finished"] >= done["ch1-network"]["finished"]
+    assert results_of(out)["ch1-network"]["runs"][0]["finished"] >= done["ch1-network"]["runs"][0]["finished"]
     assert reproduce._selected(None, ["ch3"]) == reproduce.CHAPTERS["ch3"]
 
 
@@ -110,7 +112,7 @@ def test_ctrl_c_keeps_finished_experiments_and_resumes(standin, monkeypatch, cap
     out = standin
     experiment = reproduce.EXPERIMENTS["ch3-ce30"]
 
-    def interrupted_run(session, epochs):
+    def interrupted_run(session, epochs, seed):
         from nbhelpers import network2
 
         net = network2.Network([784, 30, 10])
@@ -124,7 +126,7 @@ def test_ctrl_c_keeps_finished_experiments_and_resumes(standin, monkeypatch, cap
     assert list(results_of(out)) == ["ch1-network"]
     monkeypatch.setitem(reproduce.EXPERIMENTS, "ch3-ce30", experiment)
     assert cli.main(["reproduce", "ch1-network", "ch3-ce30", "--epochs", "1", "--out", str(out)]) == 0
-    assert "ch1-network: already done" in capsys.readouterr().out
+    assert "ch1-network, seed 0: already done" in capsys.readouterr().out
     assert list(results_of(out)) == ["ch1-network", "ch3-ce30"]
 
 
@@ -133,7 +135,7 @@ def test_the_bundled_sample_instead_of_full_mnist(tmp_path, capsys):
     assert cli.main(["reproduce", "ch1-network", "--data", "sample", "--epochs", "1", "--out", str(out)]) == 0
     assert "The bundled sample: 4,000 training, 500 validation and 500 test images" in capsys.readouterr().out
     results = json.loads((out / reproduce.RESULTS_FILE).read_text())
-    assert results["data"] == "sample" and 0.5 < results["experiments"]["ch1-network"]["result"] <= 1
+    assert results["data"] == "sample" and 0.5 < results["experiments"]["ch1-network"]["runs"][0]["result"] <= 1
     # a folder holding results on one data set is not mixed with another
     assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", str(out)]) == 1
     assert "holds results on 'sample', not 'mnist'" in capsys.readouterr().err

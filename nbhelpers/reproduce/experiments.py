@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .runs import _ch1, _ch3, _ch5, _ch6, _ensemble
+from .runs import _ch1, _ch3, _ch5, _ch5_depth, _ch6, _ensemble
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,9 @@ class Experiment:
         epochs: the book's number of epochs.
         book: the book's figure: an accuracy (a fraction) or, for chapter 5, lists of gradient norms.
         measure: what the figure is (ours is measured the same way).
-        minutes: roughly how long the book's settings take here (one core of a recent CPU).
-        run: ``run(session, epochs)`` -> dict with ``"result"`` (comparable with ``book``) and details.
+        minutes: roughly how long one run of the book's settings takes (two cores of a recent CPU).
+        run: ``run(session, epochs, seed)`` -> dict with ``"result"`` (comparable with ``book``) and
+            details; ``seed`` sets the random weights and the order of the mini-batches.
     """
 
     name: str
@@ -66,6 +67,18 @@ _LIST = [
                "[784, 30, ..., 30, 10] with 2, 3, 4 hidden layers; ||dC/db|| on 1,000 images; "
                "then full-batch descent, eta 0.1, lmbda 5", 500, _BOOK_GRADIENTS,
                "||dC/db|| of each hidden layer before training", 2, _ch5),
+    Experiment("ch5-hidden1", 5, "[784, 30, 10]: 1 hidden layer",
+               "cross-entropy, weights N(0, 1/n_in), eta 0.1, lmbda 5, mini-batch 10", 30, 0.9648,
+               "validation accuracy after the last epoch", 2, _ch5_depth(1)),
+    Experiment("ch5-hidden2", 5, "[784, 30, 30, 10]: 2 hidden layers",
+               "cross-entropy, weights N(0, 1/n_in), eta 0.1, lmbda 5, mini-batch 10", 30, 0.969,
+               "validation accuracy after the last epoch", 2, _ch5_depth(2)),
+    Experiment("ch5-hidden3", 5, "[784, 30, 30, 30, 10]: 3 hidden layers",
+               "cross-entropy, weights N(0, 1/n_in), eta 0.1, lmbda 5, mini-batch 10", 30, 0.9657,
+               "validation accuracy after the last epoch", 3, _ch5_depth(3)),
+    Experiment("ch5-hidden4", 5, "[784, 30, 30, 30, 30, 10]: 4 hidden layers",
+               "cross-entropy, weights N(0, 1/n_in), eta 0.1, lmbda 5, mini-batch 10", 30, 0.9653,
+               "validation accuracy after the last epoch", 3, _ch5_depth(4)),
     Experiment("ch6-shallow", 6, "fully connected [784, 100, 10] (network3)",
                "sigmoid, softmax output, eta 0.1, mini-batch 10", 60, 0.9780,
                "test accuracy at the best validation epoch", 2, _ch6("shallow", 0.1)),
@@ -81,6 +94,14 @@ _LIST = [
     Experiment("ch6-expanded", 6, "the ReLU network on expanded data",
                "250,000 images: each digit also shifted one pixel up, down, left, right", 60, 0.9937,
                "test accuracy at the best validation epoch", 90, _ch6("relu", 0.03, 0.1, expanded=True)),
+    Experiment("ch6-extra-fc", 6, "a second fully connected layer of 100",
+               "expanded data, ReLU, eta 0.03, lmbda 0.1", 60, 0.9943,
+               "test accuracy at the best validation epoch", 90,
+               _ch6("extra-fc", 0.03, 0.1, expanded=True)),
+    Experiment("ch6-extra-fc300", 6, "two fully connected layers of 300",
+               "expanded data, ReLU, eta 0.03, lmbda 0.1", 60, 0.9946,
+               "test accuracy at the best validation epoch", 100,
+               _ch6("extra-fc300", 0.03, 0.1, expanded=True)),
     Experiment("ch6-dropout", 6, "dropout on two fully connected layers of 1,000",
                "expanded data, ReLU, dropout 0.5, eta 0.03", 40, 0.9960,
                "test accuracy at the best validation epoch", 140, _ch6("dropout", 0.03, expanded=True)),
