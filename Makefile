@@ -32,7 +32,7 @@ help:
 	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
-	@echo "make bench  - print the training-speed benchmark"
+	@echo "make bench  - print the training-speed benchmarks (chapter 6 at full size against PyTorch: ~30 min)"
 	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
@@ -109,6 +109,7 @@ html: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_ch6.py
 
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
