@@ -74,7 +74,25 @@ def test_train_on_the_bundled_fashion_sample(spelling, monkeypatch, capsys):
     assert "Test accuracy" in out
 
 
-def test_save_is_checked_before_training(tmp_path, capsys):
+@pytest.mark.parametrize("where,message", [
+    ("/proc/nbhelpers-net.json", "nothing can be written in '/proc'"),        # even root cannot
+    ("/sys/nbhelpers-net.json", "nothing can be written in '/sys'"),
+    ("{tmp}/no-such-folder/net.json", "the folder '{tmp}/no-such-folder' does not exist"),
+    ("{tmp}", "is a folder, not a file name"),
+])
+def test_save_is_checked_before_training(where, message, tmp_path, capsys, monkeypatch):
+    trained = []
+    monkeypatch.setattr("nbhelpers.engine.Network.SGD", lambda *a, **k: trained.append(1))
+    where = where.format(tmp=tmp_path) + ("/x.json" if where == "{tmp}" else "")
+    if where.endswith("/x.json"):
+        (tmp_path / "x.json").mkdir()
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--epochs", "1", "--save", where])
+    assert stop.value.code == 2 and not trained
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_a_read_only_folder_is_refused_before_training(tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -84,7 +102,7 @@ def test_save_is_checked_before_training(tmp_path, capsys):
         with pytest.raises(SystemExit) as stop:
             main(["train", "--epochs", "1", "--save", str(locked / "net.json")])
         assert stop.value.code == 2
-        assert "cannot be written (permission denied)" in capsys.readouterr().err
+        assert "nothing can be written in" in capsys.readouterr().err
     finally:
         locked.chmod(0o700)
 
