@@ -162,3 +162,129 @@ def test_bad_arguments(tmp_path, capsys):
     (tmp_path / "out" / reproduce.RESULTS_FILE).write_text("{not json")
     assert cli.main(["reproduce", "ch1-network", "--out", str(tmp_path / "out")]) == 1
     assert "cannot be read as a results file" in capsys.readouterr().err
+
+
+def test_seeds_give_mean_spread_and_range_and_keep_every_run(standin, capsys):
+    out = standin
+    assert cli.main(["reproduce", "ch1-network", "ch5-gradients", "--seeds", "3", "--epochs", "1",
+                     "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    runs = results_of(out)["ch1-network"]["runs"]
+    assert [run["seed"] for run in runs] == [0, 1, 2]
+    stats = reproduce.statistics(runs, 0.9542)
+    values = [run["result"] for run in runs]
+    assert stats["n"] == 3 and np.isclose(stats["mean"], np.mean(values))
+    assert np.isclose(stats["std"], np.std(values, ddof=1))
+    assert (stats["min"], stats["max"]) == (min(values), max(values))
+    line = next(line for line in printed.splitlines() if line.startswith("ch1-network "))
+    assert f"{100 * stats['mean']:.2f}% ± {100 * stats['std']:.2f}" in line and "3 runs)" in line
+    assert "95.42%" in line and stats["book_is"] in line
+    gradients = results_of(out)["ch5-gradients"]["runs"]
+    assert len({json.dumps(run["result"]) for run in gradients}) == 3     # each seed its own weights
+    # a later command with more seeds runs only the new ones
+    assert cli.main(["reproduce", "ch1-network", "--seeds", "4", "--epochs", "1", "--out", str(out)]) == 0
+    again = capsys.readouterr().out
+    assert again.count("already done") == 3 and "=== ch1-network (chapter 1), seed 3" in again
+    assert [run["seed"] for run in results_of(out)["ch1-network"]["runs"]] == [0, 1, 2, 3]
+
+
+def test_where_the_books_figure_lies():
+    runs = [{"seed": s, "epochs": 1, "result": r} for s, r in enumerate([0.95, 0.96, 0.97])]
+    assert reproduce.statistics(runs, 0.955)["book_is"] == "inside"
+    assert reproduce.statistics(runs, 0.97)["book_is"] == "inside"
+    assert reproduce.statistics(runs, 0.9701)["book_is"] == "above"
+    assert reproduce.statistics(runs[:1], 0.94)["book_is"] == "below"
+    assert reproduce.statistics(runs[:1], 0.94)["std"] == 0.0
+
+
+def test_two_commands_sharing_a_folder_keep_each_others_runs(standin, capsys):
+    """Each command merges its runs into the file as it is when it writes, not as it was at start."""
+    from nbhelpers.reproduce import results as store
+
+    out = standin
+    out.mkdir(parents=True)
+    first = store.load_results(out / reproduce.RESULTS_FILE)     # both start from the same file
+    second = store.load_results(out / reproduce.RESULTS_FILE)
+    header = {"chapter": 1, "title": "t", "measure": "m", "book": 0.9542, "book_epochs": 30}
+    store.record_run(out, first, "ch1-network", header, {"seed": 0, "epochs": 30, "result": 0.95})
+    store.record_run(out, second, "ch1-network", header, {"seed": 1, "epochs": 30, "result": 0.94})
+    store.record_run(out, first, "ch3-ce30", dict(header, chapter=3, book=0.9649),
+                     {"seed": 0, "epochs": 30, "result": 0.96})
+    done = results_of(out)
+    assert [run["seed"] for run in done["ch1-network"]["runs"]] == [0, 1]
+    assert list(done) == ["ch1-network", "ch3-ce30"]
+
+
+def test_the_results_file_is_locked_while_a_run_is_merged(standin):
+    import fcntl
+    import threading
+
+    from nbhelpers.reproduce import results as store
+
+    out = standin
+    out.mkdir(parents=True)
+    header = {"chapter": 1, "title": "t", "measure": "m", "book": 0.9542, "book_epochs": 30}
+    with open(out / store.LOCK_FILE, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)        # another command is writing
+        writer = threading.Thread(target=store.record_run, args=(
+            out, store.load_results(out / reproduce.RESULTS_FILE), "ch1-network", header,
+            {"seed": 0, "epochs": 30, "result": 0.95}))
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and not (out / reproduce.RESULTS_FILE).exists()   # it waits
+        fcntl.flock(held, fcntl.LOCK_UN)
+    writer.join(10)
+    assert not writer.is_alive() and len(results_of(out)["ch1-network"]["runs"]) == 1
+
+
+@pytest.mark.parametrize("out", ["/sys", "/proc/nbhelpers-results"])
+def test_an_unwritable_out_folder_is_refused_before_any_training(standin, out, capsys):
+    assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", out]) == 1
+    captured = capsys.readouterr()
+    assert "argument --out:" in captured.err and "===" not in captured.out
+
+
+@pytest.mark.parametrize("entry,message", [
+    (5, "experiment 'ch1-network' holds 5, not an object"),
+    ({"runs": [{"seed": 0, "epochs": 30}]}, "a run of experiment 'ch1-network' has no 'result'"),
+    ({"runs": [5]}, "experiment 'ch1-network' holds 5 where a run (an object) belongs"),
+    ({"runs": [{"seed": 0, "epochs": 30, "result": "high"}]}, "has result \"high\", not an accuracy"),
+    ({"runs": [{"seed": 0, "epochs": 30, "result": 1.5}]}, "has result 1.5, not an accuracy in [0, 1]"),
+    ({"runs": [{"seed": "0", "epochs": 30, "result": 0.9}]}, "has seed '0', not a whole number"),
+    ({"runs": {}}, "experiment 'ch1-network' has no list of runs"),
+])
+def test_a_damaged_results_file_is_refused_with_a_message(entry, message, tmp_path, capsys):
+    (tmp_path / reproduce.RESULTS_FILE).write_text(json.dumps(
+        {"format": reproduce.FORMAT, "data": "mnist", "experiments": {"ch1-network": entry}}))
+    assert cli.main(["reproduce", "ch1-network", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "move it away" in err
+
+
+def test_a_results_file_of_the_first_format_is_read_as_seed_0(tmp_path):
+    old = {"format": "nbhelpers-reproduce-1", "data": "mnist", "experiments": {"ch1-network": {
+        "chapter": 1, "title": "t", "measure": "m", "book": 0.9542, "epochs": 30, "book_epochs": 30,
+        "seconds": 60.0, "result": 0.9531, "final": 0.95}}}
+    (tmp_path / reproduce.RESULTS_FILE).write_text(json.dumps(old))
+    results = reproduce.load_results(tmp_path / reproduce.RESULTS_FILE)
+    [run] = results["experiments"]["ch1-network"]["runs"]
+    assert run == {"seed": 0, "epochs": 30, "seconds": 60.0, "result": 0.9531, "final": 0.95}
+    assert results["experiments"]["ch1-network"]["book"] == 0.9542
+
+
+def test_mnist_dir_names_the_folder(standin, tmp_path, capsys):
+    cache = tmp_path / "cache" / "mnist"
+    shared = tmp_path / "shared drive"
+    shared.mkdir()
+    import gzip
+
+    for path in cache.iterdir():                     # the same files, not gzipped, elsewhere
+        (shared / path.name[:-3]).write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+    out = tmp_path / "out"
+    assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", str(out),
+                     "--mnist-dir", str(shared)]) == 0
+    assert "Full MNIST: 100 training" in capsys.readouterr().out
+    assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", str(out),
+                     "--mnist-dir", str(tmp_path / "nowhere")]) == 1
+    assert "error: argument --mnist-dir: folder:" in capsys.readouterr().err
