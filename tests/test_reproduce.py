@@ -288,3 +288,19 @@ def test_mnist_dir_names_the_folder(standin, tmp_path, capsys):
     assert cli.main(["reproduce", "ch1-network", "--epochs", "1", "--out", str(out),
                      "--mnist-dir", str(tmp_path / "nowhere")]) == 1
     assert "error: argument --mnist-dir: folder:" in capsys.readouterr().err
+
+
+def test_the_results_as_a_markdown_table(tmp_path, capsys):
+    runs = [{"seed": s, "epochs": 30, "result": r, "cpu_seconds": 10.0} for s, r in enumerate([0.95, 0.96])]
+    gradients = [{"seed": 0, "epochs": 500, "result": [[0.1, 0.2], [0.1, 0.2, 0.3], [0.1, 0.2, 0.3, 0.4]]}]
+    (tmp_path / reproduce.RESULTS_FILE).write_text(json.dumps({
+        "format": reproduce.FORMAT, "data": "mnist", "experiments": {
+            "ch1-network": {"book": 0.9542, "book_epochs": 30, "runs": runs + [
+                {"seed": 0, "epochs": 1, "result": 0.5}]},          # a quick trial: left out
+            "ch5-gradients": {"book": reproduce.EXPERIMENTS["ch5-gradients"].book, "runs": gradients}}}))
+    assert cli.main(["reproduce", "--table", "--out", str(tmp_path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("| experiment |") and len(table) == 4
+    assert table[2] == ("| ch1-network | [784, 30, 10], quadratic cost | 95.50% ± 0.71 | 95.00-96.00% (2) "
+                        "| 95.42% | inside our range | 30 | 10 s |")
+    assert table[3].startswith("| ch5-gradients |") and "0.100 0.200 / 0.100 0.200 0.300 /" in table[3]

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..atomic import check_writable
 from .experiments import CHAPTERS, EXPERIMENTS
-from .report import elapsed, format_value, list_experiments, print_summary
+from .report import elapsed, format_value, list_experiments, markdown_table, print_summary
 from .results import PLOT_FILE, RESULTS_FILE, load_results, record_run
 from .runs import Interrupted, Session
 
@@ -33,6 +33,8 @@ def add_parser(commands):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"experiments or chapters to run (default: all): {names}")
     parser.add_argument("--list", action="store_true", help="list the experiments and stop")
+    parser.add_argument("--table", action="store_true",
+                        help="print the results in --out as a Markdown table and stop")
     parser.add_argument("--data", choices=("mnist", "sample"), default="mnist",
                         help="mnist (default: full MNIST, downloaded once) or sample (the bundled "
                              "4,000 / 500 / 500 digits)")
@@ -91,6 +93,9 @@ def run(args):
                "results" if args.data == "mnist" else "results/sample")
     if out.exists() and not out.is_dir():
         args.subparser.error(f"argument --out: {str(out)!r} is a file, not a folder")
+    if args.table:
+        print(markdown_table(load_results(out / RESULTS_FILE), names if args.names else None))
+        return 0
     if args.mnist_dir is not None and args.data != "mnist":
         args.subparser.error(f"argument --mnist-dir: only full MNIST is read from a folder, not "
                              f"--data {args.data}")

@@ -82,3 +82,35 @@ def print_summary(results, names=None, epochs=None):
             continue
         print(f"{name:<16} {format_spread(stats):<40} {format_value(experiment.book):>8}  "
               f"{stats['book_is']:<7} {runs[0]['epochs']:>6} {seconds:>9}  {experiment.measure}")
+
+
+def markdown_table(results, names=None):
+    """Our results beside the book's as a Markdown table (for docs/reproduce.md and the README):
+    one row per experiment with runs, its figures over the runs at the book's number of epochs
+    (or the most common one), and the mean CPU time of a run."""
+    done = results["experiments"]
+    rows = ["| experiment | what | ours: mean ± sd | range (runs) | the book | the book's figure is "
+            "| epochs | CPU time per run |",
+            "|---|---|---|---|---|---|---|---|"]
+    for name in names or EXPERIMENTS:
+        experiment = EXPERIMENTS[name]
+        runs = runs_of(done.get(name, {}))
+        if not runs:
+            continue
+        stats = statistics(runs, experiment.book)
+        cpu = [run["cpu_seconds"] for run in runs if "cpu_seconds" in run]
+        cpu = elapsed(float(np.mean(cpu))) if cpu else "-"
+        if isinstance(experiment.book, list):
+            ours = " / ".join(" ".join(f"{v:.3f}" for v in row) for row in stats["mean"])
+            book = " / ".join(" ".join(f"{v:.3f}".rstrip("0") for v in row) for row in experiment.book)
+            rows.append(f"| {name} | {experiment.title} | {ours} | ({stats['n']}) | {book} | - "
+                        f"| {runs[0]['epochs']} | {cpu} |")
+            continue
+        spread = f" ± {100 * stats['std']:.2f}" if stats["n"] > 1 else ""
+        span = f"{100 * stats['min']:.2f}-{100 * stats['max']:.2f}%" if stats["n"] > 1 else "-"
+        verdict = {"inside": "inside our range", "above": "above our range",
+                   "below": "below our range"}[stats["book_is"]]
+        rows.append(f"| {name} | {experiment.title} | {100 * stats['mean']:.2f}%{spread} | {span} "
+                    f"({stats['n']}) | {format_value(experiment.book)} | {verdict} | {runs[0]['epochs']} "
+                    f"| {cpu} |")
+    return "\n".join(rows)
