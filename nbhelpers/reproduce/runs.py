@@ -61,14 +61,20 @@ def _curve(values):
 # ---------------------------------------------------------------------- chapters 1, 3 and 5
 
 
-def _ch1(session, epochs, seed):
-    from .. import network
+def _ch1(hidden):
+    """Chapter 1's network [784, hidden, 10]: quadratic cost, weights N(0, 1), eta 3.0."""
 
-    net = network.Network([784, 30, 10], seed=seed)
-    history = _check(net.SGD(session.data.train, epochs, MINI_BATCH, 3.0, test_data=session.data.test))
-    return {"result": max(history.evaluation_accuracy),
-            "final": history.evaluation_accuracy[-1],
-            "test_accuracy": _curve(history.evaluation_accuracy)}
+    def run(session, epochs, seed):
+        from .. import network
+
+        net = network.Network([784, hidden, 10], seed=seed)
+        history = _check(net.SGD(session.data.train, epochs, MINI_BATCH, 3.0,
+                                 test_data=session.data.test))
+        return {"result": max(history.evaluation_accuracy),
+                "final": history.evaluation_accuracy[-1],
+                "test_accuracy": _curve(history.evaluation_accuracy)}
+
+    return run
 
 
 def _network2_run(sizes, training, epochs, eta, lmbda, evaluation, seed, large=True):
