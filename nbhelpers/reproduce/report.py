@@ -39,7 +39,7 @@ def list_experiments(out=None):
     out = out or sys.stdout
     print(f"{'experiment':<15} {'ch.':>3}  {'what':<48} {'epochs':>6}  {'the book':>9}  time", file=out)
     for e in _LIST:
-        figure = format_value(e.book) if e.chapter != 5 else "see below"
+        figure = "see below" if isinstance(e.book, list) else format_value(e.book)
         print(f"{e.name:<15} {e.chapter:>3}  {e.title:<48} {e.epochs:>6}  {figure:>9}  "
               f"{_duration(e.minutes)}", file=out)
     print(f"\nch5-gradients: the book's {EXPERIMENTS['ch5-gradients'].measure}: "
