@@ -187,9 +187,9 @@ def statistics(runs, book):
 def plot_results(results):
     """A matplotlib Figure of our results beside the book's, or None if nothing is done yet.
 
-    Left: every accuracy experiment (our mean as a bar, each run as a dot, the range of the runs
-    as a line, the book's figure as a black mark). Right: chapter 5's speed of learning per hidden
-    layer (our mean filled, the book's open), log scale.
+    Left: every accuracy experiment, as our accuracy minus the book's figure: each run a dot, the
+    mean a diamond, the range a line (the book's figure is the line at 0). Right: chapter 5's speed
+    of learning per hidden layer (our mean filled, the book's open), log scale.
     """
     from matplotlib.figure import Figure
 
@@ -214,27 +214,25 @@ def plot_results(results):
 
 
 def _plot_accuracy(ax, done, names):
+    """Each run's accuracy minus the book's figure (percentage points) as a dot, the mean of the runs
+    as a diamond and their range as a line, one row per experiment; the book's figure is the line at 0."""
     rows = np.arange(len(names))[::-1]
-    stats = [statistics(runs_of(done[name]), EXPERIMENTS[name].book) for name in names]
-    means = [100 * s["mean"] for s in stats]
-    book = [100 * EXPERIMENTS[name].book for name in names]
-    lows = [100 * s["min"] for s in stats]
-    low = max(0.0, min(lows + book) - 1.5)
-    ax.barh(rows, means, color="C0", alpha=0.55, label="ours: mean of the runs")
-    for row, name, s in zip(rows, names, stats):
-        values = [100 * run["result"] for run in runs_of(done[name])]
-        ax.plot(values, [row] * len(values), "o", color="C0", markersize=3.5,
+    labels = []
+    for row, name in zip(rows, names):
+        book = EXPERIMENTS[name].book
+        runs = runs_of(done[name])
+        gaps = [100 * (run["result"] - book) for run in runs]
+        ax.plot(gaps, [row] * len(gaps), "o", color="C0", markersize=4, alpha=0.7,
                 label="ours: each run" if row == rows[0] else None)
-        if s["n"] > 1:
-            ax.plot([100 * s["min"], 100 * s["max"]], [row, row], "-", color="C0", linewidth=1.2)
-    ax.plot(book, rows, "k|", markersize=16, markeredgewidth=2.5, label="the book")
-    for row, value in zip(rows, means):
-        ax.text(low + 0.05, row, f"{value:.2f}", ha="left", va="center", fontsize=7.5)
-    labels = [f"{name} ({s['n']} run{'s' if s['n'] > 1 else ''}, {runs_of(done[name])[0]['epochs']} ep.)"
-              for name, s in zip(names, stats)]
-    ax.set(yticks=rows, yticklabels=labels, xlabel="accuracy (%)", xlim=(low, 100.0),
-           title="Accuracy: ours and the book's")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=8)
+        ax.plot([min(gaps), max(gaps)], [row, row], "-", color="C0", linewidth=1.2)
+        ax.plot([np.mean(gaps)], [row], "D", color="C1", markersize=6,
+                label="ours: mean of the runs" if row == rows[0] else None)
+        labels.append(f"{name}: the book {100 * book:.2f}% ({len(runs)} run{'s' if len(runs) > 1 else ''}, "
+                      f"{runs[0]['epochs']} ep.)")
+    ax.axvline(0.0, color="k", linewidth=2, label="the book's figure")
+    ax.set(yticks=rows, yticklabels=labels, xlabel="our accuracy minus the book's (percentage points)",
+           title="Accuracy: ours beside the book's")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
 
 
