@@ -16,7 +16,7 @@ take five times as long.
 Full MNIST is read from ``--mnist-dir``, ``NBHELPERS_MNIST_DIR`` or the download cache; without it
 the bundled 4,000 training images are repeated to make 50,000 (the time of an epoch hardly depends
 on which digits it sees). The engine's training loop runs BLAS on one thread whatever the setting
-(see ``nbhelpers.training``); the two-thread rows tell what a second thread buys PyTorch. Timings
+(see ``nbhelpers.engine.training``); the two-thread rows tell what a second thread buys PyTorch. Timings
 taken while other programs use the cores are inflated, PyTorch's with two threads most of all.
 
 This is a script that reports figures, not a test.

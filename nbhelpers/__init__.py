@@ -8,11 +8,11 @@ initialisers; the book-compatible faces ``network``, ``network2``, ``network3`` 
 """
 
 from .activations import ACTIVATIONS, get_activation
-from .callbacks import StopTraining
 from .costs import COSTS, get_cost
 from .engine import Network
+from .engine.callbacks import StopTraining
+from .engine.history import History
 from .gradcheck import gradcheck
-from .history import History
 from .initializers import INITIALIZERS
 from .optimizers import OPTIMIZERS, get_optimizer
 

@@ -9,8 +9,8 @@ file removes such leftovers whose process no longer runs (:func:`remove_stale`).
 does the same for its ``.part`` files. :func:`check_writable` creates (and removes) such a
 temporary file, to find out before hours of training that the result could not be written.
 
-Used by: ``nbhelpers.serialize`` (saved networks), ``nbhelpers.idx`` (IDX files),
-``nbhelpers.download`` (temporary names), the CLI and ``reproduce`` (checks before training), and
+Used by: ``nbhelpers.engine.serialize`` (saved networks), ``nbhelpers.data.idx`` (IDX files),
+``nbhelpers.data.download`` (temporary names), the CLI and ``reproduce`` (checks before training), and
 ``data/convert_sample.py`` (the bundled sample); hence by notebooks 00 and 03 when they save networks.
 """
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import engine
 from .activations import sigmoid, sigmoid_prime
-from .examples import as_list
+from .engine.examples import as_list
 
 __all__ = ["Network", "sigmoid", "sigmoid_prime"]
 

@@ -28,7 +28,7 @@ import numpy as np
 from . import engine
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
-from .examples import as_list
+from .engine.examples import as_list
 
 __all__ = ["Network", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "load",
            "vectorized_result", "sigmoid", "sigmoid_prime"]

@@ -1,7 +1,7 @@
 """Learning-rate schedules: how eta changes from epoch to epoch.
 
 A schedule is an object with ``eta(epoch, history)``, which gives the learning rate of epoch
-``epoch`` (counting from 0) from the run's :class:`~nbhelpers.history.History` of the epochs before
+``epoch`` (counting from 0) from the run's :class:`~nbhelpers.engine.history.History` of the epochs before
 it. It works with any optimiser (it sets the optimiser's ``eta``). A schedule may also say that
 training should end (``should_stop``), as the book's "stop when eta has fallen to 1/128 of its
 starting value" rule does: asked right after it lowered eta, so no epoch trains at that rate.

@@ -38,7 +38,7 @@ def accept_files(monkeypatch):
     import gzip
     import hashlib
 
-    from nbhelpers import full_data
+    from nbhelpers.data import full_data
 
     def accept(name, folder):
         digests = {}

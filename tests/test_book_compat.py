@@ -150,7 +150,7 @@ def test_network3_matches_the_books_initialisation_and_refuses_pickles():
 
 
 def test_loader_lists_remember_their_matrices_until_changed():
-    from nbhelpers.examples import PairList, as_matrices
+    from nbhelpers.engine.examples import PairList, as_matrices
 
     training_data, _, test_data = mnist_loader.load_data_wrapper()
     assert isinstance(training_data, PairList) and training_data.matrices is not None

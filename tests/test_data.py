@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nbhelpers import data, mnist_loader
-from nbhelpers.idx import write_idx
+from nbhelpers.data.idx import write_idx
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = {"train": 4000, "validation": 500, "test": 500}

@@ -1,4 +1,4 @@
-"""Tests for nbhelpers.download and the download path of nbhelpers.data, all offline.
+"""Tests for nbhelpers.data.download and the download path of nbhelpers.data, all offline.
 
 A real HTTP server on 127.0.0.1 serves small IDX files that the tests write themselves.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from nbhelpers import data
-from nbhelpers.download import DownloadError, download_file, verify_file
-from nbhelpers.idx import write_idx
+from nbhelpers.data.download import DownloadError, download_file, verify_file
+from nbhelpers.data.idx import write_idx
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -353,7 +353,7 @@ def test_bad_limits_are_named(kwargs, message, tmp_path):
 
 def test_without_max_bytes_an_endless_body_stops_at_the_default_cap(server, tmp_path, payload,
                                                                     monkeypatch):
-    import nbhelpers.download as download
+    import nbhelpers.data.download as download
 
     assert download.DEFAULT_MAX_BYTES <= 2**30          # bounded, and above the largest data file
     assert download.DEFAULT_MAX_BYTES > max(max(s.values()) for s in data.SIZES.values())
@@ -402,7 +402,7 @@ def test_the_deadline_covers_the_headers_too(tmp_path, payload):
 KILLED_WRITER = r"""
 import sys, time
 from nbhelpers.atomic import atomic_write
-from nbhelpers.download import download_file
+from nbhelpers.data.download import download_file
 target, kind, url = sys.argv[1], sys.argv[2], sys.argv[3]
 if kind == "save":
     def write(handle):

@@ -188,7 +188,7 @@ def test_step_schedule_changes_eta(sample):
 
 
 def test_plateau_schedule_halves_and_stops():
-    from nbhelpers.history import History
+    from nbhelpers.engine.history import History
 
     schedule, history = HalveOnPlateau(1.0, patience=2, min_fraction=0.25), History()
     etas = []

@@ -7,8 +7,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from nbhelpers import data, full_data, mnist_loader, network3
-from nbhelpers.idx import write_idx
+from nbhelpers import data, mnist_loader, network3
+from nbhelpers.data import full_data
+from nbhelpers.data.idx import write_idx
 
 RNG = np.random.default_rng(5)
 

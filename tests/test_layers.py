@@ -194,7 +194,7 @@ def test_a_network_of_layers_checks_that_they_fit_together():
 
 
 def test_conv_network_takes_columns_or_feature_maps_and_evaluates_in_chunks(monkeypatch):
-    import nbhelpers.engine as engine
+    import nbhelpers.engine.network as engine
 
     net = Network([Conv2D(1, 4, 5), MaxPool2D(2), Flatten(), Dense(4 * 12 * 12, 10, "softmax")],
                   cost="log_likelihood", input_shape=(1, 28, 28))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.callbacks import Callback
+from nbhelpers.engine.callbacks import Callback
 from nbhelpers.layers import Conv2D, Dense, Flatten, MaxPool2D
 
 
@@ -100,7 +100,7 @@ def test_stop_can_be_an_event(sample):
 @pytest.mark.parametrize("kwargs,message", [
     (dict(callback="plot"), "callback must be a function f\\(net, history\\) or None, got 'plot'"),
     (dict(stop=True), "stop must be a function of no arguments, a threading.Event or None, got True"),
-    (dict(callbacks=["x"]), "callbacks must be a list of nbhelpers.callbacks.Callback objects"),
+    (dict(callbacks=["x"]), "callbacks must be a list of nbhelpers.engine.callbacks.Callback objects"),
     (dict(optimizer="lbfgs"), "optimizer must be one of"),
 ])
 def test_bad_hooks_are_refused_before_training(kwargs, message, sample):

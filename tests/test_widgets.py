@@ -14,8 +14,8 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from nbhelpers import widgets as nbw
 from nbhelpers.widgets import CONTROL_NAMES, TrainerPanel
+from nbhelpers.widgets import panel as nbw
 
 TIMEOUT = 30
 

@@ -2,7 +2,7 @@
 
 Everything else a run does (recording costs and accuracies, the progress bar, early stopping,
 schedules, noticing divergence, gradient monitoring, stopping on request) is a callback from
-``nbhelpers.callbacks``, called at fixed points::
+``nbhelpers.engine.callbacks``, called at fixed points::
 
     on_train_begin
     for each epoch:            on_epoch_begin
@@ -72,7 +72,7 @@ def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=N
         training: ``(X, Y, labels)`` from ``Network.prepare``; evaluation likewise, or None.
         epochs, mini_batch_size: whole numbers (checked by the caller).
         optimizer: an ``nbhelpers.optimizers.Optimizer``.
-        callbacks: ``nbhelpers.callbacks.Callback`` objects, called in this order.
+        callbacks: ``nbhelpers.engine.callbacks.Callback`` objects, called in this order.
         rng: the ``numpy.random.Generator`` for shuffling and dropout.
     """
     X, Y, _ = training

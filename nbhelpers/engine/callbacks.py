@@ -1,6 +1,6 @@
 """Small objects that watch a training run: each does one job at fixed points of the loop.
 
-The training loop (``nbhelpers.training``) only shuffles, batches, backpropagates and steps. Before
+The training loop (``nbhelpers.engine.training``) only shuffles, batches, backpropagates and steps. Before
 and after the run, each epoch and each mini-batch it calls its callbacks, which see the run's state
 (a ``training.Run``: the network, optimiser, history, epoch, the last mini-batch) and may end the
 run with ``run.request_stop(reason, message)``, the one way to stop it.
@@ -37,7 +37,7 @@ import threading
 
 import numpy as np
 
-from .validate import fail, whole
+from ..validate import fail, whole
 
 #: How many training examples the divergence guard and the gradient monitor look at.
 PROBE_SIZE = 32

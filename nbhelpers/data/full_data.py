@@ -166,7 +166,7 @@ def download_dataset(name, cache, *, progress=True):
 
     Files already there with the mirrors' checksum are kept; each file is tried from every mirror
     in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
-    Raises ``nbhelpers.download.DownloadError`` if a file cannot be fetched.
+    Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
     """
     folder = Path(cache) / name
     for filename in FILES.values():

@@ -23,7 +23,7 @@ Four sources are offered by :func:`load_mnist`:
 Images are returned with one example per COLUMN: ``X`` has shape (784, n), matching the
 book's ``w @ a + b`` convention, with values in [0, 1]; labels ``y`` have shape (n,).
 Every file of a full set is checked by the SHA-256 of its uncompressed contents before use
-(``nbhelpers.full_data`` finds and checks the files), so any correct copy is accepted.
+(``nbhelpers.data.full_data`` finds and checks the files), so any correct copy is accepted.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ __all__ = [
 
 #: The repository's ``data/`` folder (override with the environment variable NBHELPERS_DATA_DIR).
 DATA_DIR = Path(
-    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
+    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parents[2] / "data"
 )
 #: Where downloads are kept (override with NBHELPERS_CACHE_DIR); git-ignored.
 CACHE_DIR = Path(os.environ.get("NBHELPERS_CACHE_DIR") or DATA_DIR / "cache")
@@ -205,7 +205,7 @@ def download_dataset(name: str, *, progress: bool = True) -> Path:
 
     Files already in ``CACHE_DIR/<name>/`` with the right checksum are kept. Each file is tried
     from every mirror in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
-    Returns the folder. Raises ``nbhelpers.download.DownloadError`` if a file cannot be fetched.
+    Returns the folder. Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
     """
     name = _canonical(name, "name", {"mnist": "mnist", "full": "mnist", "fashion": "fashion"})
     return full_data.download_dataset(name, _cache_dir(), progress=progress)

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .atomic import atomic_write
-from .costs import COSTS
-from .layers import LAYERS
-from .validate import shape as check_shape
+from ..atomic import atomic_write
+from ..costs import COSTS
+from ..layers import LAYERS
+from ..validate import shape as check_shape
 
 FORMAT = "nbhelpers.network"
 VERSION = 2

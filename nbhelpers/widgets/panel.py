@@ -42,12 +42,12 @@ import time
 
 import numpy as np
 
-from .callbacks import StopTraining
-from .engine import Network
-from .initializers import INITIALIZERS
-from .optimizers import OPTIMIZERS
-from .regularization import REGULARIZATIONS
-from .validate import boolean, fail, number, one_of, positive, whole
+from ..engine import Network
+from ..engine.callbacks import StopTraining
+from ..initializers import INITIALIZERS
+from ..optimizers import OPTIMIZERS
+from ..regularization import REGULARIZATIONS
+from ..validate import boolean, fail, number, one_of, positive, whole
 
 __all__ = ["TrainerPanel", "CONTROL_NAMES", "COST_NAMES", "MINI_BATCH_SIZES", "DEFAULT_TRAIN_SIZE"]
 
@@ -116,7 +116,7 @@ def _check_data(data, train_size):
     """The training split cut to its first ``train_size`` examples, the validation split, and
     the number of classes: ``((X, y), (VX, vy), n_out)``. ``data`` None loads the MNIST sample."""
     if data is None:
-        from .data import load_mnist
+        from ..data import load_mnist
 
         data = load_mnist()
     if not (hasattr(data, "train") and hasattr(data, "validation")):
@@ -562,7 +562,7 @@ class TrainerPanel:
         notebook does not shrink it and its fonts stay readable."""
         from matplotlib.figure import Figure
 
-        from .plots import plot_history, plot_weights
+        from ..plots import plot_history, plot_weights
 
         width = FIGURE_WIDTH_WITH_WEIGHTS if net is not None else FIGURE_WIDTH
         fig = Figure(figsize=(width, FIGURE_HEIGHT), layout="constrained")

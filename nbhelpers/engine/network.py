@@ -16,8 +16,8 @@ What this class does, and where the rest lives:
   evaluation in chunks (``feedforward``, ``accuracy``, ``total_cost``), its parameters as the
   book's ``weights``/``biases`` lists, snapshots, saving;
 - ``SGD`` checks its arguments, picks an optimiser (``nbhelpers.optimizers``), a penalty
-  (``nbhelpers.regularization``) and callbacks (``nbhelpers.callbacks``), and hands them to the
-  training loop (``nbhelpers.training``); data are turned into matrices by ``nbhelpers.examples``.
+  (``nbhelpers.regularization``) and callbacks (``callbacks``), and hands them to the training
+  loop (``training``); data are turned into matrices by ``examples`` (all three in this package).
 
 ``nbhelpers.network`` (chapter 1), ``network2`` (chapter 3) and ``network3`` (chapter 6) are thin,
 book-compatible faces over this class. Used by: every notebook that trains a network, the widgets,
@@ -32,19 +32,19 @@ import math
 
 import numpy as np
 
+from ..activations import get_activation
+from ..costs import get_cost
+from ..initializers import get_initializer
+from ..layers import Dense, Dropout, Layer
+from ..optimizers import SGD as PlainSGD
+from ..optimizers import get_optimizer
+from ..regularization import get_regularization, make_penalty
+from ..schedules import make_schedule
+from ..validate import fail, fits_in_memory, float_dtype, number, probability, shape, whole
 from . import callbacks as cb
-from .activations import get_activation
-from .costs import get_cost
 from .examples import as_matrices, check_inputs, check_targets
-from .initializers import get_initializer
-from .layers import Dense, Dropout, Layer
-from .optimizers import SGD as PlainSGD
-from .optimizers import get_optimizer
-from .regularization import get_regularization, make_penalty
-from .schedules import make_schedule
 from .serialize import load_network, save_network
 from .training import train
-from .validate import fail, fits_in_memory, float_dtype, number, probability, shape, whole
 
 #: Evaluation (feedforward, accuracy, cost) works through large data sets in chunks using about
 #: this many bytes at a time, so a convolutional network evaluates 10,000 images in little memory.
@@ -459,7 +459,7 @@ class Network:
         """Turn data into matrices: ``(X (n_in, n), Y (n_out, n), labels (n,) or None)``.
 
         Accepts ``(X, y)`` with X (n_in, n) and y either int labels (n,) or targets (n_out, n), or
-        the book's list of ``(x, y)`` pairs; see ``nbhelpers.examples``.
+        the book's list of ``(x, y)`` pairs; see ``nbhelpers.engine.examples``.
         """
         return as_matrices(data, self.n_in, self.n_out, self.dtype, name)
 
@@ -578,7 +578,7 @@ class Network:
                 gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``.
             callback: called as ``callback(net, history)`` after each recorded epoch, including
                 one cut short (e.g. for a live plot); it may raise ``StopTraining``.
-            callbacks: more ``nbhelpers.callbacks.Callback`` objects, called after the built-in ones.
+            callbacks: more ``nbhelpers.engine.callbacks.Callback`` objects, called after the built-in ones.
             stop: a function of no arguments (or a ``threading.Event``), checked after every
                 mini-batch; training ends cleanly when it returns True (the widgets' Stop button).
             rng, seed: the generator (or a seed for one) for shuffling and dropout; by default
@@ -608,7 +608,7 @@ class Network:
         extra = list(callbacks)
         for item in extra:
             if not isinstance(item, cb.Callback):
-                fail("callbacks", "a list of nbhelpers.callbacks.Callback objects", item)
+                fail("callbacks", "a list of nbhelpers.engine.callbacks.Callback objects", item)
 
         training = self.prepare(training_data, "training_data")
         evaluation = None if evaluation_data is None else self.prepare(evaluation_data, "evaluation_data")
@@ -632,7 +632,7 @@ class Network:
     # ------------------------------------------------------------------ saving
 
     def save(self, path):
-        """Save to ``path``: ``.json`` (readable) or ``.npz`` (compact); see ``nbhelpers.serialize``."""
+        """Save to ``path``: ``.json`` (readable) or ``.npz`` (compact); see ``engine.serialize``."""
         save_network(self, path)
 
     @classmethod

@@ -28,8 +28,8 @@ from typing import Iterable, Optional, Union
 
 from tqdm.auto import tqdm
 
-from .atomic import remove_stale, temporary
-from .validate import positive, whole
+from ..atomic import remove_stale, temporary
+from ..validate import positive, whole
 
 __all__ = ["DownloadError", "download_file", "file_digest", "verify_file", "DEFAULT_MAX_BYTES"]
 
