@@ -25,10 +25,14 @@ This is a script that reports figures, not a test.
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_training import best_time  # noqa: E402  (the timing rule both benchmarks share)
 
 #: The networks of chapter 6: (name, activation, conv layers, fully connected sizes, dropout, eta, lmbda)
 NETWORKS = [
@@ -132,15 +136,6 @@ def torch_epoch(X, y, activation, convs, sizes, p_dropout, eta, lmbda):
             optimizer.step()
 
     return run
-
-
-def best_time(run, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(X, y, networks, threads_list, repeats, out=print):
