@@ -109,7 +109,8 @@ def markdown_table(results, names=None):
         spread = f" ± {100 * stats['std']:.2f}" if stats["n"] > 1 else ""
         span = f"{100 * stats['min']:.2f}-{100 * stats['max']:.2f}%" if stats["n"] > 1 else "-"
         verdict = {"inside": "inside our range", "above": "above our range",
-                   "below": "below our range"}[stats["book_is"]]
+                   "below": "below our range"}[stats["book_is"]] if stats["n"] > 1 else \
+            {"inside": "equal to ours", "above": "above ours", "below": "below ours"}[stats["book_is"]]
         rows.append(f"| {name} | {experiment.title} | {100 * stats['mean']:.2f}%{spread} | {span} "
                     f"({stats['n']}) | {format_value(experiment.book)} | {verdict} | {runs[0]['epochs']} "
                     f"| {cpu} |")
