@@ -63,6 +63,7 @@ def test_list_names_every_experiment_with_the_books_figure(capsys):
         assert figure in text
 
 
+@pytest.mark.slow
 def test_every_experiment_runs_end_to_end_and_resumes(standin, capsys):
     out = standin
     assert cli.main(["reproduce", "--epochs", "1", "--out", str(out)]) == 0
@@ -124,6 +125,7 @@ def test_ctrl_c_keeps_finished_experiments_and_resumes(standin, monkeypatch, cap
     assert cli.main(["reproduce", "ch1-network", "ch3-ce30", "--epochs", "1", "--out", str(out)]) == 130
     assert "run the same command again to continue" in capsys.readouterr().err
     assert list(results_of(out)) == ["ch1-network"]
+    assert (out / reproduce.PLOT_FILE).read_bytes().startswith(b"\x89PNG")    # drawn when interrupted
     monkeypatch.setitem(reproduce.EXPERIMENTS, "ch3-ce30", experiment)
     assert cli.main(["reproduce", "ch1-network", "ch3-ce30", "--epochs", "1", "--out", str(out)]) == 0
     assert "ch1-network, seed 0: already done" in capsys.readouterr().out

@@ -19,7 +19,7 @@ import numpy as np
 from ..atomic import check_writable
 from .experiments import CHAPTERS, EXPERIMENTS
 from .report import elapsed, format_value, list_experiments, markdown_table, print_summary
-from .results import PLOT_FILE, RESULTS_FILE, load_results, record_run
+from .results import PLOT_FILE, RESULTS_FILE, draw_plot, load_results, record_run
 from .runs import Interrupted, Session
 
 
@@ -121,9 +121,11 @@ def run(args):
             try:
                 _run_experiment(session, results, name, args.epochs, seed, args.force)
             except Interrupted:
+                draw_plot(out, results)
                 print(f"\nInterrupted during {name} (seed {seed}). Finished runs are saved in "
                       f"{out / RESULTS_FILE}; run the same command again to continue.", file=sys.stderr)
                 return 130
+    draw_plot(out, results)
     print_summary(results, names, args.epochs)
     print(f"\nWrote {out / RESULTS_FILE} and {out / PLOT_FILE}.")
     return 0

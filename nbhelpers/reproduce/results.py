@@ -10,7 +10,8 @@ the run time) beside the book's figure::
 It is read back to skip the runs already done. Each finished run is *merged* into the file as it is
 on disk at that moment, under a lock, and the file is then replaced atomically, so two commands
 writing to the same folder keep each other's runs. ``reproduce.png`` (:func:`plot_results`) is
-redrawn beside it. Files of the first format (one run per experiment) are read as seed 0.
+drawn beside it when a command ends (or is interrupted). Files of the first format (one run per
+experiment) are read as seed 0.
 
 Used by: ``command`` and ``report`` in this package, and tests/test_reproduce.py.
 """
@@ -116,7 +117,7 @@ def _locked(folder):
 
 
 def record_run(folder, results, name, header, run):
-    """Add ``run`` of experiment ``name`` to the file in ``folder`` and to ``results``; redraw the plot.
+    """Add ``run`` of experiment ``name`` to the file in ``folder`` and to ``results``.
 
     The file is read again under the lock and the run merged into what it holds then (replacing a
     run of the same seed and epochs), so runs written meanwhile by another command are kept.
@@ -133,6 +134,10 @@ def record_run(folder, results, name, header, run):
         atomic_write(folder / RESULTS_FILE, lambda f: f.write(data))
         results.clear()
         results.update(current)
+
+
+def draw_plot(folder, results):
+    """Draw ``results`` (as :func:`plot_results`) into ``folder/reproduce.png``, atomically."""
     figure = plot_results(results)
     if figure is not None:
         buffer = io.BytesIO()
