@@ -148,7 +148,9 @@ def test_missing_full_data_says_how_to_get_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NBHELPERS_CACHE_DIR", str(tmp_path / "empty"))
     monkeypatch.setitem(data.SYSTEM_DIRS, "mnist", [])
     assert cli.main(["reproduce", "ch1-network", "--out", str(tmp_path / "results")]) == 1
-    assert "python -m nbhelpers data download mnist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "python -m nbhelpers data download mnist" in err
+    assert "download=False" not in err          # an argument of load_mnist the user never typed
     assert not (tmp_path / "results").exists()
 
 
@@ -306,3 +308,36 @@ def test_the_results_as_a_markdown_table(tmp_path, capsys):
     assert table[2] == ("| ch1-network | [784, 30, 10], quadratic cost | 95.50% ± 0.71 | 95.00-96.00% (2) "
                         "| 95.42% | inside our range | 30 | 10 s |")
     assert table[3].startswith("| ch5-gradients |") and "0.100 0.200 / 0.100 0.200 0.300 /" in table[3]
+
+
+@pytest.mark.parametrize("accuracies", [
+    {"ch1-network": [0.90], "ch3-overfit": [0.854, 0.83], "ch3-overfit-l2": [0.882], "ch6-expanded": [0.98]},
+    {"ch1-network": [0.90, 0.95, 0.93], "ch6-conv2": [0.10], "ch6-relu": [0.924]},   # one on its plateau
+])
+def test_the_plot_keeps_every_label_readable(accuracies):
+    """Every experiment's label lies on the figure (a long one was cut off at its left edge), every run
+    is drawn, and the legend covers neither a label, the x-axis label nor the other panel."""
+    done = {name: {"book": reproduce.EXPERIMENTS[name].book,
+                   "runs": [{"seed": k, "epochs": 1, "result": v} for k, v in enumerate(values)]}
+            for name, values in accuracies.items()}
+    done["ch5-gradients"] = {"runs": [{"seed": 0, "epochs": 0, "result": [
+        [0.07, 0.27], [0.01, 0.05, 0.22], [0.002, 0.01, 0.05, 0.25]]}]}
+    figure = reproduce.plot_results({"data": "sample", "experiments": done})
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    ax = figure.axes[0]
+    labels = [t for t in ax.get_yticklabels() if t.get_text()]
+    assert len(labels) == len(accuracies)
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= figure.bbox.x1, f"the label {text.get_text()!r} is cut off"
+    dots = sum(len(line.get_xdata()) for line in ax.get_lines() if line.get_marker() == "o")
+    assert dots == sum(len(values) for values in accuracies.values())
+    legend = ax.get_legend().get_window_extent(renderer)
+    for other in [ax.xaxis.label, *labels, *(t for t in ax.get_xticklabels() if t.get_text())]:
+        covered = legend.overlaps(other.get_window_extent(renderer))
+        assert not covered, f"the legend covers {other.get_text()!r}"
+    assert not legend.overlaps(figure.axes[1].get_window_extent(renderer))
+    assert 0 <= legend.y0 and legend.y1 <= figure.bbox.y1 and 0 <= legend.x0   # and it is on the figure

@@ -34,6 +34,9 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
+from ..engine.examples import one_hot
+from ..names import lookup
+from ..validate import float_dtype
 from . import full_data
 from .download import file_digest
 from .full_data import (
@@ -144,24 +147,8 @@ def _cache_dir() -> Path:
 
 
 def _canonical(name, parameter: str, allowed: dict) -> str:
-    if not isinstance(name, str) or name.lower() not in allowed:
-        listed = ", ".join(repr(s) for s in allowed)
-        raise ValueError(f"{parameter} must be one of {listed}; got {name!r}")
-    return allowed[name.lower()]
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        result = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(
-            f"dtype must be a floating-point type such as np.float32 or np.float64; got {dtype!r}"
-        ) from exc
-    if result.kind != "f":
-        raise TypeError(
-            f"dtype must be a floating-point type such as np.float32 or np.float64; got {result}"
-        )
-    return result
+    # one rule for names everywhere: case, '-' and ' ' do not matter ("Fashion-Sample")
+    return lookup(allowed, name, parameter)
 
 
 def _to_columns(images: np.ndarray, labels: np.ndarray, dtype: np.dtype):
@@ -253,7 +240,7 @@ def load_mnist(
     instructions) when the files are not already present. ``progress`` shows download bars.
     """
     name = _canonical(source, "source", _ALIASES)
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     if name in SAMPLE_FILES:
         if folder is not None:
             raise ValueError(f"folder: only the full data sets 'mnist' and 'fashion' are read from a "
@@ -262,29 +249,3 @@ def load_mnist(
     if folder is not None and not isinstance(folder, (str, os.PathLike)):
         raise ValueError(f"folder must be a path (str or pathlib.Path) or None; got {folder!r}")
     return _load_full(name, dtype, folder, download, progress)
-
-
-def one_hot(labels, n_classes: int = 10) -> np.ndarray:
-    """Turn integer labels of shape (n,) into a float64 array of shape (n_classes, n).
-
-    Column ``i`` is all zeros except for a 1.0 in row ``labels[i]``. ``labels`` must be
-    integers in 0..n_classes-1 (a Python list or a NumPy integer array).
-    """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer; got {n_classes!r}")
-    array = np.asarray(labels)
-    if array.ndim != 1:
-        raise ValueError(f"labels must be one-dimensional, shape (n,); got shape {array.shape}")
-    if array.size and array.dtype.kind not in "iu":
-        raise ValueError(
-            f"labels must be integers in 0..{n_classes - 1}; got values of dtype {array.dtype}"
-        )
-    bad = (array < 0) | (array >= n_classes)
-    if bad.any():
-        raise ValueError(
-            f"labels must be integers in 0..{n_classes - 1}; got {array[bad][0]} "
-            f"at position {int(np.flatnonzero(bad)[0])}"
-        )
-    result = np.zeros((n_classes, array.size))
-    result[array.astype(np.intp), np.arange(array.size)] = 1.0
-    return result

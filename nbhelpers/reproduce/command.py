@@ -107,8 +107,10 @@ def run(args):
         data = load_mnist(args.data, folder=args.mnist_dir, dtype=np.float32, download=False,
                           progress=False)
     except FileNotFoundError as err:
-        print(f"error: argument --mnist-dir: {err}" if args.mnist_dir is not None else
-              f"error: reproducing the book needs the full MNIST data, which is not here yet.\n{err}",
+        # download=False is an argument of load_mnist the user never typed here
+        message = str(err).replace(" and download=False", "")
+        print(f"error: argument --mnist-dir: {message}" if args.mnist_dir is not None else
+              f"error: reproducing the book needs the full MNIST data, which is not here yet.\n{message}",
               file=sys.stderr)
         return 1
     _prepare_output(out, names)

@@ -235,9 +235,10 @@ def _plot_accuracy(ax, done, names):
         labels.append(f"{name}: the book {100 * book:.2f}% ({len(runs)} run{'s' if len(runs) > 1 else ''}, "
                       f"{runs[0]['epochs']} ep.)")
     ax.axvline(0.0, color="k", linewidth=2, label="the book's figure")
-    ax.set(yticks=rows, yticklabels=labels, xlabel="our accuracy minus the book's (percentage points)",
-           title="Accuracy: ours beside the book's")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, fontsize=8, frameon=False)
+    ax.set(yticks=rows, yticklabels=labels, xlabel="our accuracy minus the book's (percentage points)")
+    # the legend between the title and the dots, where it covers neither the dots nor the x label
+    ax.set_title("Accuracy: ours beside the book's", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
 
 
