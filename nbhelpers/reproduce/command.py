@@ -33,8 +33,9 @@ def add_parser(commands):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"experiments or chapters to run (default: all): {names}")
     parser.add_argument("--list", action="store_true", help="list the experiments and stop")
-    parser.add_argument("--table", action="store_true",
-                        help="print the results in --out as a Markdown table and stop")
+    parser.add_argument("--table", nargs="?", const="full", choices=("full", "brief"), default=None,
+                        help="print the results in --out as a Markdown table and stop (brief: the "
+                             "book's figure and ours only)")
     parser.add_argument("--data", choices=("mnist", "sample"), default="mnist",
                         help="mnist (default: full MNIST, downloaded once) or sample (the bundled "
                              "4,000 / 500 / 500 digits)")
@@ -94,7 +95,8 @@ def run(args):
     if out.exists() and not out.is_dir():
         args.subparser.error(f"argument --out: {str(out)!r} is a file, not a folder")
     if args.table:
-        print(markdown_table(load_results(out / RESULTS_FILE), names if args.names else None))
+        print(markdown_table(load_results(out / RESULTS_FILE), names if args.names else None,
+                           brief=args.table == "brief"))
         return 0
     if args.mnist_dir is not None and args.data != "mnist":
         args.subparser.error(f"argument --mnist-dir: only full MNIST is read from a folder, not "

@@ -84,34 +84,69 @@ def print_summary(results, names=None, epochs=None):
               f"{stats['book_is']:<7} {runs[0]['epochs']:>6} {seconds:>9}  {experiment.measure}")
 
 
-def markdown_table(results, names=None):
-    """Our results beside the book's as a Markdown table (for docs/reproduce.md and the README):
-    one row per experiment with runs, its figures over the runs at the book's number of epochs
-    (or the most common one), and the mean CPU time of a run."""
+def command_for(name, runs, data="mnist"):
+    """The command line that makes ``runs`` of experiment ``name`` again (their seeds and epochs)."""
+    words = ["python -m nbhelpers reproduce", name]
+    seeds = sorted(run["seed"] for run in runs)
+    if seeds != [0]:
+        words.append(f"--seeds {seeds[-1] + 1}")      # seeds 0..N-1; a missing one is run too
+    if runs[0]["epochs"] != EXPERIMENTS[name].epochs:
+        words.append(f"--epochs {runs[0]['epochs']}")
+    if data != "mnist":
+        words.append(f"--data {data}")
+    return " ".join(words)
+
+
+def _times(runs):
+    """``CPU / wall`` of a run: the mean CPU time of the process, and the fastest run's wall-clock time
+    (the least disturbed by whatever else the machine was doing)."""
+    cpu = [run["cpu_seconds"] for run in runs if "cpu_seconds" in run]
+    wall = [run["seconds"] for run in runs if "seconds" in run]
+    return (f"{elapsed(float(np.mean(cpu))) if cpu else '-'} / "
+            f"{elapsed(float(min(wall))) if wall else '-'}")
+
+
+def markdown_table(results, names=None, brief=False):
+    """Our results beside the book's as a Markdown table (for docs/reproduce.md): one row per
+    experiment with runs, its figures over the runs at the book's number of epochs (or the most
+    common one), the time of a run and the command that makes the row again. ``brief`` keeps only
+    the book's figure, our mean and spread, and the number of runs (for the README)."""
+    if brief:
+        return _brief_table(results, names)
     done = results["experiments"]
-    rows = ["| experiment | what | ours: mean ± sd | range (runs) | the book | the book's figure is "
-            "| epochs | CPU time per run |",
-            "|---|---|---|---|---|---|---|---|"]
+    data = results.get("data", "mnist")
+    rows = ["| experiment | what | the book | ours: mean ± sd | range (runs) | the book's figure is "
+            "| epochs | time per run: CPU / wall | command |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name in names or EXPERIMENTS:
         experiment = EXPERIMENTS[name]
         runs = runs_of(done.get(name, {}))
         if not runs:
             continue
         stats = statistics(runs, experiment.book)
-        cpu = [run["cpu_seconds"] for run in runs if "cpu_seconds" in run]
-        cpu = elapsed(float(np.mean(cpu))) if cpu else "-"
+        end = f"| {runs[0]['epochs']} | {_times(runs)} | `{command_for(name, runs, data)}` |"
         if isinstance(experiment.book, list):
             ours = " / ".join(" ".join(f"{v:.3f}" for v in row) for row in stats["mean"])
             book = " / ".join(" ".join(f"{v:.3f}".rstrip("0") for v in row) for row in experiment.book)
-            rows.append(f"| {name} | {experiment.title} | {ours} | ({stats['n']}) | {book} | - "
-                        f"| {runs[0]['epochs']} | {cpu} |")
+            rows.append(f"| {name} | {experiment.title} | {book} | {ours} | ({stats['n']}) | - {end}")
             continue
         spread = f" ± {100 * stats['std']:.2f}" if stats["n"] > 1 else ""
         span = f"{100 * stats['min']:.2f}-{100 * stats['max']:.2f}%" if stats["n"] > 1 else "-"
         verdict = {"inside": "inside our range", "above": "above our range",
                    "below": "below our range"}[stats["book_is"]] if stats["n"] > 1 else \
             {"inside": "equal to ours", "above": "above ours", "below": "below ours"}[stats["book_is"]]
-        rows.append(f"| {name} | {experiment.title} | {100 * stats['mean']:.2f}%{spread} | {span} "
-                    f"({stats['n']}) | {format_value(experiment.book)} | {verdict} | {runs[0]['epochs']} "
-                    f"| {cpu} |")
+        rows.append(f"| {name} | {experiment.title} | {format_value(experiment.book)} "
+                    f"| {100 * stats['mean']:.2f}%{spread} | {span} ({stats['n']}) | {verdict} {end}")
+    return "\n".join(rows)
+
+
+def _brief_table(results, names=None):
+    rows = ["| experiment | the book | ours: mean ± sd (range, runs) |", "|---|---|---|"]
+    for name in names or EXPERIMENTS:
+        experiment = EXPERIMENTS[name]
+        runs = runs_of(results["experiments"].get(name, {}))
+        if not runs or isinstance(experiment.book, list):
+            continue
+        stats = statistics(runs, experiment.book)
+        rows.append(f"| {name} | {format_value(experiment.book)} | {format_spread(stats)} |")
     return "\n".join(rows)
