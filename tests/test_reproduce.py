@@ -370,3 +370,32 @@ def test_the_published_tables_are_the_ones_reproduce_prints_from_the_committed_r
     results = reproduce.load_results(root / "docs" / "results" / reproduce.RESULTS_FILE)
     assert results["data"] == "mnist" and len(results["experiments"]) >= 11
     assert published == markdown_table(results, brief=brief)
+
+
+#: Which lesson quotes which full-size result beside the book's figure.
+QUOTED = {"03-a-network-that-recognises-digits": ["ch1-network"],
+          "06-overfitting-and-regularisation": ["ch3-ce30"],
+          "09-why-deep-networks-are-hard-to-train": ["ch5-hidden1", "ch5-hidden2", "ch5-hidden3",
+                                                     "ch5-hidden4", "ch5-gradients"],
+          "10-convolutional-networks": ["ch6-shallow", "ch6-conv1"]}
+
+
+@pytest.mark.parametrize("lesson", QUOTED)
+def test_lessons_quote_the_full_size_figures_this_course_measured(lesson):
+    """Each lesson that gives the book's figure gives ours too, as the committed results have it, and
+    says whether it is one run or a mean of N."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    notebook = json.loads((root / "notebooks" / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    text = "\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    results = reproduce.load_results(root / "docs" / "results" / reproduce.RESULTS_FILE)
+    for name in QUOTED[lesson]:
+        experiment = reproduce.EXPERIMENTS[name]
+        stats = reproduce.statistics(reproduce.runs_of(results["experiments"][name]), experiment.book)
+        if isinstance(experiment.book, list):
+            assert ", ".join(f"{v:.3f}" for v in stats["mean"][0]) in text, name
+            continue
+        figure = f"{100 * stats['mean']:.2f}%" + (f" ± {100 * stats['std']:.2f}" if stats["n"] > 1 else "")
+        assert figure in text, f"{lesson} does not give {name}'s measured {figure}"
+        assert (f"mean of {stats['n']} runs" if stats["n"] > 1 else "one run") in text
