@@ -59,3 +59,15 @@ def test_chapter_6_benchmark_times_every_network_against_pytorch(capsys):
     for name, *_ in bench.NETWORKS:
         row = next(line for line in out.splitlines() if line.strip().startswith(name + " "))
         assert len(re.findall(r"\d s\b", row)) == 4 and row.count("x)") == 2, row
+
+
+def test_the_cpu_clock_leaves_out_time_spent_waiting():
+    """bench_ch6 --clock cpu times by this process's CPU time: a wait the machine spends elsewhere
+    (here a sleep, on a busy machine other programs) is not counted."""
+    import time
+
+    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.best_time(lambda: time.sleep(0.2), 1) >= 0.2
+    assert bench.best_time(lambda: time.sleep(0.2), 1, time.process_time) < 0.1
