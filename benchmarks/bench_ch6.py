@@ -11,8 +11,8 @@ process, with one and then two threads. Both do the same work: the forward and b
 the SGD step of every mini-batch, the same layers (convolution, max-pooling before the activation,
 dropout where the book has it, a softmax output with the log-likelihood cost), the same learning
 rate and L2 term; no monitoring. Times are wall-clock seconds per epoch (with ``--clock cpu``, this
-process's CPU time); with ``--repeats`` > 1 the best is kept. The network of ``ch6-expanded`` is ``relu``'s: its epochs of 250,000 expanded images
-take five times as long.
+process's CPU time); with ``--repeats`` > 1 the best is kept. The network of ``ch6-expanded`` is
+``relu``'s: its epochs of 250,000 expanded images take five times as long.
 
 Full MNIST is read from ``--mnist-dir``, ``NBHELPERS_MNIST_DIR`` or the download cache; without it
 the bundled 4,000 training images are repeated to make 50,000 (the time of an epoch hardly depends
