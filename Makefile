@@ -106,7 +106,7 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # (nbval's own limit is over half an hour).
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
-check: $(STAMP) $(CLASSROOM_STAMP) git-filter
+check: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks browser_tests
 
@@ -133,7 +133,7 @@ test-portability: $(STAMP)
 	  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  $(PORTABILITY_LESSONS)
 
-unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
+unit: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
