@@ -10,6 +10,7 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
 
 
+@pytest.mark.slow
 def test_benchmark_reports_both_cases(capsys):
     spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
     bench = importlib.util.module_from_spec(spec)

@@ -361,6 +361,7 @@ def test_converter_refuses_other_files(tmp_path, monkeypatch):
     assert not (tmp_path / "out.npz").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FASHION_DIR.is_dir(), reason="needs the Debian package dataset-fashion-mnist")
 def test_converter_reproduces_the_bundled_file_byte_for_byte(tmp_path):
     digest = _converter().convert(FASHION_DIR, tmp_path / "fashion_sample.npz")

@@ -212,6 +212,7 @@ def _torch():
     return pytest.importorskip("torch")
 
 
+@pytest.mark.slow
 def test_conv_pool_and_batchnorm_agree_with_pytorch():
     torch = _torch()
     conv = randomised(Conv2D(2, 3, (3, 2), activation="linear"))
