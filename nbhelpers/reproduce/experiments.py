@@ -27,7 +27,9 @@ class Experiment:
         epochs: the book's number of epochs.
         book: the book's figure: an accuracy (a fraction) or, for chapter 5, lists of gradient norms.
         measure: what the figure is (ours is measured the same way).
-        minutes: roughly how long one run of the book's settings takes (two cores of a recent CPU).
+        minutes: roughly how long one run of the book's settings takes on one core (the training loop
+            uses one thread): measured on the project's machine, or for the chapter-6 runs not yet
+            made at full size, estimated from the measured time per epoch (docs/reproduce.md).
         run: ``run(session, epochs, seed)`` -> dict with ``"result"`` (comparable with ``book``) and
             details; ``seed`` sets the random weights and the order of the mini-batches.
     """
@@ -87,30 +89,30 @@ _LIST = [
                "test accuracy at the best validation epoch", 2, _ch6("shallow", 0.1)),
     Experiment("ch6-conv1", 6, "one convolutional-pooling layer",
                "20 5x5 filters, 2x2 max-pooling, 100 sigmoid neurons, eta 0.1", 60, 0.9878,
-               "test accuracy at the best validation epoch", 15, _ch6("conv1", 0.1)),
+               "test accuracy at the best validation epoch", 9, _ch6("conv1", 0.1)),
     Experiment("ch6-conv2", 6, "two convolutional-pooling layers",
                "20 then 40 5x5 filters, sigmoid, eta 0.1", 60, 0.9906,
-               "test accuracy at the best validation epoch", 25, _ch6("conv2", 0.1)),
+               "test accuracy at the best validation epoch", 15, _ch6("conv2", 0.1)),
     Experiment("ch6-relu", 6, "two conv-pool layers, rectified linear units",
                "ReLU throughout, eta 0.03, lmbda 0.1", 60, 0.9923,
-               "test accuracy at the best validation epoch", 20, _ch6("relu", 0.03, 0.1)),
+               "test accuracy at the best validation epoch", 16, _ch6("relu", 0.03, 0.1)),
     Experiment("ch6-expanded", 6, "the ReLU network on expanded data",
                "250,000 images: each digit also shifted one pixel up, down, left, right", 60, 0.9937,
-               "test accuracy at the best validation epoch", 90, _ch6("relu", 0.03, 0.1, expanded=True)),
+               "test accuracy at the best validation epoch", 80, _ch6("relu", 0.03, 0.1, expanded=True)),
     Experiment("ch6-extra-fc", 6, "a second fully connected layer of 100",
                "expanded data, ReLU, eta 0.03, lmbda 0.1", 60, 0.9943,
-               "test accuracy at the best validation epoch", 90,
+               "test accuracy at the best validation epoch", 80,
                _ch6("extra-fc", 0.03, 0.1, expanded=True)),
     Experiment("ch6-extra-fc300", 6, "two fully connected layers of 300",
                "expanded data, ReLU, eta 0.03, lmbda 0.1", 60, 0.9946,
-               "test accuracy at the best validation epoch", 100,
+               "test accuracy at the best validation epoch", 105,
                _ch6("extra-fc300", 0.03, 0.1, expanded=True)),
     Experiment("ch6-dropout", 6, "dropout on two fully connected layers of 1,000",
                "expanded data, ReLU, dropout 0.5, eta 0.03", 40, 0.9960,
-               "test accuracy at the best validation epoch", 140, _ch6("dropout", 0.03, expanded=True)),
+               "test accuracy at the best validation epoch", 155, _ch6("dropout", 0.03, expanded=True)),
     Experiment("ch6-ensemble", 6, "an ensemble of 5 dropout networks voting",
                "5 copies of ch6-dropout from different random weights (reuses ch6-dropout's)", 40,
-               0.9967, "test accuracy of the majority vote", 560, _ensemble),
+               0.9967, "test accuracy of the majority vote", 620, _ensemble),
 ]
 
 EXPERIMENTS = {experiment.name: experiment for experiment in _LIST}

@@ -45,7 +45,8 @@ def list_experiments(out=None):
     print(f"\nch5-gradients: the book's {EXPERIMENTS['ch5-gradients'].measure}: "
           f"{format_value(_BOOK_GRADIENTS)} (2 | 3 | 4 hidden layers)", file=out)
     total = sum(e.minutes for e in _LIST)
-    print(f"\nAll of them, one run each: {_duration(total)} on two cores (chapter 6 is most of it). "
+    print(f"\nAll of them, one run each: {_duration(total)} on one core (chapter 6 is most of it; two "
+          "commands sharing --out use two cores). "
           "Chapters: " + ", ".join(f"{c} = {' '.join(names)}" for c, names in CHAPTERS.items()),
           file=out)
 
