@@ -198,6 +198,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # the reader went away (`... --table | head`): nothing is wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 141            # as a program stopped by SIGPIPE
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

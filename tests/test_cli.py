@@ -124,3 +124,13 @@ def test_module_runs_as_a_program():
     result = subprocess.run([sys.executable, "-m", "nbhelpers", "--help"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "train" in result.stdout and "data" in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_error_message():
+    """`python -m nbhelpers reproduce --list | head -1`: the pipe closes early, which is no error."""
+    process = subprocess.Popen([sys.executable, "-m", "nbhelpers", "reproduce", "--list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()                     # before the command writes anything
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "error" not in err and "Broken pipe" not in err and "Exception" not in err, err
