@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
-# nbgrader, for the graded assignments in assignments/ (the lessons never need it)
-CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# The instructor's environment: nbgrader and the grader of assignments/ in a virtual environment of
+# its own, so that the learner's JupyterLab (make lab, from .venv) never shows nbgrader's menus.
+CLASSROOM_VENV ?= .venv-classroom
+CLASSROOM_BIN  := $(abspath $(CLASSROOM_VENV))/bin
+CLASSROOM_STAMP := $(CLASSROOM_VENV)/.installed
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -23,13 +26,16 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env classroom git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean
+.PHONY: help env classroom student-tree git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
 	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook, the grading and the browser tests"
-	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
+	@echo "make classroom - the instructor's environment (.venv-classroom: nbgrader and the grader);"
+	@echo "                 see docs/instructors.md"
+	@echo "make student-tree DIR=path - write what students get (lessons, nbhelpers, data, the"
+	@echo "                 released assignments; no solutions) into a new folder"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
 	@echo "make bench  - print the training-speed benchmark"
@@ -43,13 +49,25 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# an older `make test` put nbgrader into the learner's environment: it lives in $(CLASSROOM_VENV) now
+	@if $(BIN)/python -c "import nbgrader" 2>/dev/null; then \
+	  $(BIN)/python -m pip uninstall --quiet --yes nbgrader; fi
 	@touch $(STAMP)
 
 classroom: $(CLASSROOM_STAMP)
 
-$(CLASSROOM_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'
+$(CLASSROOM_STAMP): pyproject.toml
+	@test -x $(CLASSROOM_BIN)/python || $(PYTHON) -m venv $(CLASSROOM_VENV)
+	$(CLASSROOM_BIN)/python -m pip install --quiet --upgrade pip
+	$(CLASSROOM_BIN)/python -m pip install --quiet -e '.[classroom]'
 	@touch $(CLASSROOM_STAMP)
+
+# What students get, for a JupyterHub or Binder: the lessons, nbhelpers, the bundled data and the
+# assignments as released (run `nbgrader generate_assignment` in assignments/ first), never
+# assignments/source/ or the grader. DIR must not exist yet.
+student-tree: $(CLASSROOM_STAMP)
+	@test -n "$(DIR)" || { echo "usage: make student-tree DIR=path/to/a/new/folder" >&2; exit 2; }
+	cd assignments && $(CLASSROOM_BIN)/python -m nndl_grading.student_tree "$(abspath $(DIR))"
 
 # Notebooks are stored without outputs, yet a working copy may keep them: .gitattributes sends every
 # notebook through nbstripout as git stages it (a "clean" filter), so outputs never reach a commit and
@@ -76,7 +94,8 @@ lint: $(STAMP)
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
-# tests/test_assignments.py grades the assignments with nbgrader, so the unit tests install it.
+# tests/test_assignments.py grades the assignments with nbgrader in the instructor's environment,
+# so the unit tests create it (make classroom); the learner's .venv never gets nbgrader.
 # `make test` runs the unit tests (the grading among them) and every notebook in one pytest run on
 # two workers (pytest-xdist); each test file and each notebook stays on one worker, and each worker's
 # BLAS keeps to one thread so the two do not fight over the cores. `make unit` and `make nbval` run
@@ -117,4 +136,4 @@ browser-test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(CLASSROOM_VENV) .pytest_cache
