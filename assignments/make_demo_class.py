@@ -173,7 +173,7 @@ WRITTEN_BY_OTHERS = "It goes to the minimum, but differently."
 def model_answer(text, assignment, secret):
     """A solution cell's text, with the course's numbers and without the solution markers: what a
     student who got it right wrote."""
-    from nndl_grading.render import render_text
+    from nndl_grading.text import render_text
 
     text = render_text(text, assignment, secret)
     return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END))
@@ -184,12 +184,19 @@ def _cells_by_id(nb):
             if "nbgrader" in cell.metadata}
 
 
-def fill(assignment, student, course_dir=HERE):
-    """The release notebooks of ``assignment`` as ``student`` fills them in: {file name: notebook}."""
+def fill(assignment, student, course_dir=HERE, edits=None, answered=True):
+    """The release notebooks of ``assignment`` as ``student`` fills them in: {file name: notebook}.
+
+    ``edits`` (by grade id: a function of the model answer) writes answers as ``EDITS`` does for the
+    made-up class (the default); with ``answered=False`` the cells not edited keep the released
+    stubs instead of the model answers.
+    """
     import nbformat
 
-    if student not in STUDENTS:
-        raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
+    if edits is None:
+        if student not in STUDENTS:
+            raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
+        edits = EDITS.get(assignment, {}).get(student, {})
     release = Path(course_dir) / "release" / assignment
     if not release.is_dir():
         raise FileNotFoundError(f"{release} does not exist: run `nbgrader generate_assignment "
@@ -197,7 +204,6 @@ def fill(assignment, student, course_dir=HERE):
     from nndl_grading.course import load_secret
 
     secret = load_secret(course_dir)
-    edits = EDITS.get(assignment, {}).get(student, {})
     filled = {}
     for path in sorted(release.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -208,11 +214,12 @@ def fill(assignment, student, course_dir=HERE):
             if not meta.get("solution"):
                 continue
             grade_id = meta["grade_id"]
-            answer = model_answer(source[grade_id].source, assignment, secret)
-            if cell.cell_type == "markdown" and student != "dia-correct":
+            model = model_answer(source[grade_id].source, assignment, secret)
+            answer = model if answered else cell.source
+            if cell.cell_type == "markdown" and student != "dia-correct" and answered:
                 answer = WRITTEN_BY_OTHERS
             if grade_id in edits:
-                answer = edits[grade_id](answer)
+                answer = edits[grade_id](model)
             cell.source = answer
         unused = set(edits) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
         if unused:

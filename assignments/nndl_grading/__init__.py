@@ -3,7 +3,7 @@
 ``configure(c, course_dir)``, called by ``nbgrader_config.py``, sets nbgrader up so that
 
 - ``generate_assignment`` and ``generate_solution`` write the course's own numbers, which follow
-  from the course secret, into the notebooks (``course``, ``render``);
+  from the course secret, into the notebooks (``course``, ``text``, ``generate``);
 - ``autograde`` runs each hand-in in a sandbox (``sandbox``, ``launch``) through an executor that
   survives endless loops, bombs and busy machines (``execute``), puts back test cells a student
   deleted (``cells``), and decides every hidden test's points outside the notebook
@@ -45,8 +45,8 @@ def configure(c, course_dir):
 
     from .cells import RestoreCells
     from .execute import SandboxedExecute
+    from .generate import RenderCourse
     from .hide import HideHiddenTests
-    from .render import RenderCourse
     from .verdicts import TrustedVerdicts
 
     course_dir = os.path.abspath(course_dir)

@@ -25,7 +25,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .hide import without_hidden
+from .text import without_hidden
 
 __all__ = ["RestoreCells"]
 

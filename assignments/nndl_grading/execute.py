@@ -33,6 +33,7 @@ from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
+from traitlets.utils.importstring import import_item
 
 from .sandbox import SandboxKernelManager, SandboxUnavailable
 
@@ -69,7 +70,13 @@ class SandboxedExecute(Execute):
     max_output_chars = Integer(200_000, help="Characters of output kept per cell").tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        # nbgrader's Execute names its kernel manager class itself, over the configuration's: name
+        # ours, unless the configuration names another (SandboxedExecute.kernel_manager_class)
+        parent = kwargs.get("parent")
+        config = kwargs.get("config") or (parent.config if parent is not None else None)
+        chosen = config.SandboxedExecute.get("kernel_manager_class") if config is not None else None
+        kwargs.setdefault("kernel_manager_class", import_item(chosen) if isinstance(chosen, str)
+                          else chosen or SandboxKernelManager)
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources, km=None):

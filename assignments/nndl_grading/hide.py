@@ -6,32 +6,16 @@ TESTS``) from the cells, and every line of those regions from every output of ev
 the student's code printed the tests while it was graded (it can see them then: they run in its
 kernel; which is why hidden tests hold nothing secret, only calls to the grader's probe).
 
-Used by: ``nbgrader_config.py`` (through ``configure``); ``hidden_lines`` also by the tests.
+Used by: ``nbgrader_config.py`` (through ``configure``).
 """
 
 from __future__ import annotations
 
-import re
-
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-__all__ = ["HideHiddenTests", "hidden_lines", "without_hidden"]
+from .text import hidden_lines, without_hidden
 
-_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
-                     re.S | re.M)
-_INNER = re.compile(r"### BEGIN HIDDEN TESTS[^\n]*\n(.*?)### END HIDDEN TESTS", re.S)
-
-
-def hidden_lines(text, shortest=8):
-    """The lines (stripped) of the hidden regions of ``text`` with at least ``shortest`` characters."""
-    lines = []
-    for region in _INNER.findall(text):
-        lines += [line.strip() for line in region.split("\n") if len(line.strip()) >= shortest]
-    return lines
-
-
-def without_hidden(text):
-    return _REGION.sub("", text)
+__all__ = ["HideHiddenTests"]
 
 
 def _scrub(value, lines):

@@ -129,10 +129,9 @@ def bwrap_arguments(*, workdir, runtime_dir, read_only, python, argv, workdir_by
     """The ``bwrap`` command line (without the seccomp file descriptor, which ``launch.py`` adds as
     ``--seccomp {seccomp_fd}``) running ``argv`` with ``python`` in the sandbox."""
     root = os.geteuid() == 0 if root is None else root
-    if root:     # bwrap drops every capability of uid 0; a user namespace would give them back
-        spaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    else:
-        spaces = ["--unshare-all", "--disable-userns"]
+    spaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if not root:   # as root, bwrap drops every capability of uid 0; a user namespace would give them back
+        spaces = ["--unshare-user", *spaces, "--disable-userns"]
     args = ["bwrap", *spaces, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--seccomp", "{seccomp_fd}", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
             "--size", str(tmp_bytes), "--tmpfs", "/tmp"]

@@ -38,7 +38,7 @@ from nbhelpers.feedback.probe import MIME
 from nbhelpers.feedback.report import Feedback
 
 from . import checks, course
-from .render import PROBE_CALL
+from .text import PROBE_CALL
 
 __all__ = ["TrustedVerdicts"]
 

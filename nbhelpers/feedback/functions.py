@@ -87,7 +87,7 @@ def value_problem(name, got, want, rtol, atol):
             return f"{name} is twice what it should be (right direction; a factor of 2 too many?)"
         if cosine > 1 - 1e-9 and abs(scale - 0.5) < 1e-3:
             return f"{name} is half what it should be (right direction; a factor of 2 missing?)"
-        if cosine > 1 - 1e-9:
+        if cosine > 1 - 1e-9 and abs(scale - 1) > 0.01:
             return f"{name} points the right way but has the wrong size (relative error {error:.1e})"
     return f"{name} is wrong: relative error {error:.1e} (largest difference at index {index})"
 

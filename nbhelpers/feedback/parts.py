@@ -104,12 +104,14 @@ def gradients_problems(got, want, delta, a_prev, name="gradients"):
             and shape_problem("w", nabla_w, want_b.shape) is None:
         return [f"{name} returned (nabla_w, nabla_b): the order is (nabla_b, nabla_w)"]
     sum_hint = "the cost is the mean over the m examples: divide the sum over the examples by m"
-    problems = _first(nabla_b, want_b, [
-        (lambda: want_b * m, f"is m = {m} times too large: {sum_hint}"),
-        (lambda: want_b / m, f"is m = {m} times too small: divide by m only once"),
-        (lambda: delta, "keeps one column per example: BP3 averages delta over the examples "
-                        "(axis=1, keepdims=True)"),
-    ], f"{name}[0] (nabla_b)")
+    if m > 1 and np.shape(nabla_b) == delta.shape:
+        problems = [f"{name}[0] (nabla_b) keeps one column per example: BP3 averages delta over the "
+                    "examples (axis=1, keepdims=True)"]
+    else:
+        problems = _first(nabla_b, want_b, [
+            (lambda: want_b * m, f"is m = {m} times too large: {sum_hint}"),
+            (lambda: want_b / m, f"is m = {m} times too small: divide by m only once"),
+        ], f"{name}[0] (nabla_b)")
     problems += _first(nabla_w, want_w, [
         (lambda: want_w * m, f"is m = {m} times too large: {sum_hint}"),
         (lambda: want_w / m, f"is m = {m} times too small: divide by m only once"),

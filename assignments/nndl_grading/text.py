@@ -1,4 +1,6 @@
-"""Writing a course's numbers into its notebooks: the ``COURSE`` markers of the solution notebooks.
+"""The text of the notebooks: the course's numbers written in, the hidden tests found or taken out.
+
+Writing a course's numbers into its notebooks: the ``COURSE`` markers of the solution notebooks.
 
 A solution notebook in ``source/`` shows the public numbers (``course.parameters(name, None)``). A
 line that holds a number of the course ends with a marker naming it,
@@ -10,23 +12,25 @@ and longer passages are framed by ``# BEGIN COURSE: name`` / ``# END COURSE`` (i
 ``<!-- BEGIN COURSE: name -->`` / ``<!-- END COURSE -->``). ``render_text`` puts the course's text
 (``course.texts``) in place of each marked line or passage, keeping its indentation, and removes the
 markers; in every call ``feedback.probe("test", seed=N, ...)`` it writes the course's seed of that
-test. ``RenderCourse``, first among the preprocessors of ``generate_assignment`` and
+test. ``generate.RenderCourse``, first among the preprocessors of ``generate_assignment`` and
 ``generate_solution``, does this to every cell, so that the released notebooks, the hidden tests
 the gradebook keeps and the solutions follow from the course secret.
 
-Used by: ``nbgrader_config.py`` (through ``configure``), ``make_demo_class.py`` and the tests.
+``hidden_lines`` and ``without_hidden`` find and remove the hidden regions (``### BEGIN HIDDEN
+TESTS`` ... ``### END HIDDEN TESTS``) of a cell's text.
+
+No nbgrader here: ``make_demo_class.py`` and the tests use this module in any environment.
+
+Used by: ``generate``, ``verdicts``, ``cells``, ``hide``, ``make_demo_class.py`` and the tests.
 """
 
 from __future__ import annotations
 
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
-
 from . import course
 
-__all__ = ["render_text", "RenderCourse", "PROBE_CALL"]
+__all__ = ["render_text", "PROBE_CALL", "hidden_lines", "without_hidden"]
 
 _LINE = re.compile(r"^(?P<body>.*?)\s*(?:#\s*COURSE:\s*(?P<py>\w+)|<!--\s*COURSE:\s*(?P<md>\w+)\s*-->)\s*$")
 _BEGIN = re.compile(r"^\s*(?:#\s*BEGIN COURSE:\s*(?P<py>\w+)|<!--\s*BEGIN COURSE:\s*(?P<md>\w+)\s*-->)\s*$")
@@ -71,17 +75,20 @@ def render_text(text, name, secret=None, where="a cell"):
     return "\n".join(out)
 
 
-class RenderCourse(NbGraderPreprocessor):
-    """Write the course's numbers into every cell (see the module)."""
+# ---------------------------------------------------------------- hidden tests
 
-    course_dir = Unicode(".", help="The course folder, where course-secret.txt is kept").tag(config=True)
+_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n.*?^[ \t]*### END HIDDEN TESTS[^\n]*(\n|$)",
+                     re.S | re.M)
+_INNER = re.compile(r"### BEGIN HIDDEN TESTS[^\n]*\n(.*?)### END HIDDEN TESTS", re.S)
 
-    def preprocess(self, nb, resources):
-        name = resources["nbgrader"]["assignment"]
-        self._secret = course.load_secret(self.course_dir, create=True, log=self.log)
-        self._name = name
-        return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, index):
-        cell.source = render_text(cell.source, self._name, self._secret, where=f"cell {index}")
-        return cell, resources
+def hidden_lines(text, shortest=8):
+    """The lines (stripped) of the hidden regions of ``text`` with at least ``shortest`` characters."""
+    lines = []
+    for region in _INNER.findall(text):
+        lines += [line.strip() for line in region.split("\n") if len(line.strip()) >= shortest]
+    return lines
+
+
+def without_hidden(text):
+    return _REGION.sub("", text)
