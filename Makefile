@@ -107,11 +107,11 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
 check: $(STAMP) $(CLASSROOM_STAMP) git-filter
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
+	$(ONE_THREAD) CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks
 
 unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
-	$(BIN)/python -m pytest tests
+	CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -p no:cacheprovider notebooks

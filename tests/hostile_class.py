@@ -6,17 +6,18 @@ an endless loop, bob-raises, cal-wrong: a classic bug, dia-correct):
     fay-different   correct, written differently from the model answer
     gus-stuck       a cell that ignores the grader's interrupt (02 only): the kernel is restarted
     hal-tampers     deletes or edits test cells (and changes their points)
-    ida-reads       reads the instructor's files (the solutions, the gradebook, the course secret,
-                    the instructor's home, other students' hand-ins) and prints the hidden tests
+    ida-intrudes    reads the instructor's files (the solutions, the gradebook, the course secret,
+                    the instructor's home, other students' hand-ins) and runs a solution it finds;
+                    writes to the gradebook, the configuration, source/, release/, other students'
+                    hand-ins, the instructor's home and the course's package; prints the hidden
+                    tests; does the honest work of the first tasks
     jon-patches     replaces NumPy functions, a builtin, the feedback checks, IPython's traceback
                     and wraps every later cell in try/except
-    kim-writes      writes to the gradebook, the configuration, source/, release/, other students'
-                    hand-ins, the instructor's home and the course's package while being graded
     lee-bombs       forks without end, allocates without end, or kills its own kernel
 
 ``HANDINS[assignment][student]`` builds the hand-in (a notebook) from the released one;
 ``EXPECTED[assignment][student]`` is what each deserves from the autograder, by test cell.
-``PRINTS[student]`` is a line the autograded notebook must show (the attack's own report).
+``PRINTS`` are the lines ida's autograded notebooks must show (the attacks' own reports).
 
 Used by: ``tests/test_assignments.py``.
 """
@@ -27,8 +28,7 @@ import copy
 
 import nbformat
 
-STUDENTS = ("fay-different", "gus-stuck", "hal-tampers", "ida-reads", "jon-patches", "kim-writes",
-            "lee-bombs")
+STUDENTS = ("fay-different", "gus-stuck", "hal-tampers", "ida-intrudes", "jon-patches", "lee-bombs")
 
 
 def _code(source):
@@ -79,6 +79,7 @@ for target in targets:
         found += [p for p in glob.glob(os.path.join(target, "**"), recursive=True) if os.path.isfile(p)]
     except OSError:
         pass
+found = [path for path in found if not path.startswith(os.getcwd())]   # its own files do not count
 for path in found:   # run the instructor's solution, if there were one
     if path.endswith(".ipynb") and "source" in path:
         for cell in json.load(open(path))["cells"]:
@@ -166,7 +167,12 @@ NUMPY_BOMB = '''
 import numpy as np
 grow = []
 while True:
-    grow.append(np.ones(10_000_000))      # 80 MB more, without end
+    grow.append(np.empty(10_000_000))     # 80 MB more, without end
+'''
+
+STUB = '''
+# YOUR CODE HERE
+raise NotImplementedError()
 '''
 
 SUICIDE = '''
@@ -297,25 +303,25 @@ STUBS_WRONG = {     # wrong or missing answers for the tamperer, the patcher and
 def handins(assignment, home, params):
     """{student: (edits, answered, operations)} for ``assignment``; operations change the filled
     notebook (insert, delete, edit cells)."""
-    cases = {
-        "fay-different": (DIFFERENT[assignment](params), True, []),
-        "ida-reads": ({}, False, [("after", "setup", reads(home)), ("end", EXFILTRATE)]),
-    }
+    # (each cell goes right after the setup cell: the reading cell, put in last, runs first)
+    intrusions = [("after", "setup", writes(home, assignment)), ("after", "setup", reads(home)),
+                  ("end", EXFILTRATE)]
+    cases = {"fay-different": (DIFFERENT[assignment](params), True, [])}
     if assignment == "01-gradient-descent":
         cases.update({
             "hal-tampers": ({"gradient_descent": STUBS_WRONG[assignment]["gradient_descent"]}, True, [
                 ("delete", "test_df"), ("edit", "test_gradient_descent", 'print("all good")', 100),
                 ("edit", "test_answers", "pass", 50)]),
+            "ida-intrudes": ({}, True, intrusions),
             "jon-patches": ({}, True, [("after", "test_df", PATCHES)]),
-            "kim-writes": ({}, True, [("after", "setup", writes(home, assignment))]),
             "lee-bombs": ({"runs": whole(FORK_BOMB)}, True, []),
         })
     elif assignment == "02-backpropagation":
         cases.update({
             "gus-stuck": ({}, True, [("after", "test_gradients", STUCK)]),
             "hal-tampers": ({}, True, [("delete", "test_backprop"), ("edit", "test_output_error", "pass")]),
-            "jon-patches": ({}, True, [("after", "test_output_error", PATCHES)]),
-            "kim-writes": ({}, True, [("after", "setup", writes(home, assignment))]),
+            "ida-intrudes": ({"training": whole(STUB)}, True, intrusions),
+            "jon-patches": ({"training": whole(STUB)}, True, [("after", "test_output_error", PATCHES)]),
             "lee-bombs": ({"training": whole(MEMORY_BOMB)}, True, []),
         })
     elif assignment == "03-fashion-mnist":
@@ -324,8 +330,7 @@ def handins(assignment, home, params):
                                                                   ("edit", "test_best", 'print("fine")')]),
             "jon-patches": ({"make_network": lambda t: t.replace("[784, 100, 10]", "[784, 10, 10]")}, False,
                             [("after", "setup", PATCHES)]),
-            "kim-writes": ({"make_network": lambda t: t}, False,
-                           [("after", "setup", writes(home, assignment))]),
+            "ida-intrudes": ({"make_network": lambda t: t}, False, intrusions),
             "lee-bombs": ({"make_network": lambda t: t, "search": whole(SUICIDE)}, False,
                           [("after", "test_make_network", SPAWN_BOMB)]),
         })
@@ -334,7 +339,7 @@ def handins(assignment, home, params):
             "hal-tampers": ({}, False, [("edit", "test_better", 'print("better")', 30)]),
             "jon-patches": ({"better": lambda t: t.replace("activation=activation,", 'activation="linear",')},
                             True, [("after", "setup", PATCHES)]),
-            "kim-writes": ({}, False, [("after", "setup", writes(home, assignment))]),
+            "ida-intrudes": ({}, False, intrusions),
             "lee-bombs": ({"better": whole(NUMPY_BOMB)}, False, []),
         })
     return cases
@@ -363,9 +368,8 @@ EXPECTED = {
     "01-gradient-descent": {
         "fay-different": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
         "hal-tampers": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 1, "test_answers": 0},
-        "ida-reads": {"test_df": 0, "test_gradient_descent": 0, "test_runs": 0, "test_answers": 0},
+        "ida-intrudes": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
         "jon-patches": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 0, "test_answers": 0},
-        "kim-writes": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
         "lee-bombs": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 0, "test_answers": 0},
     },
     "02-backpropagation": {
@@ -375,32 +379,28 @@ EXPECTED = {
                       "test_backprop": 3, "test_training": 2},
         "hal-tampers": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
                         "test_backprop": 3, "test_training": 2},
-        "ida-reads": {"test_output_error": 0, "test_backward_error": 0, "test_gradients": 0,
-                      "test_backprop": 0, "test_training": 0},
+        "ida-intrudes": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
+                         "test_backprop": 3, "test_training": 0},
         "jon-patches": {"test_output_error": 2, "test_backward_error": 0, "test_gradients": 0,
                         "test_backprop": 0, "test_training": 0},
-        "kim-writes": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
-                       "test_backprop": 3, "test_training": 2},
         "lee-bombs": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
                       "test_backprop": 3, "test_training": 0},
     },
     "03-fashion-mnist": {
         "fay-different": {"test_make_network": 1, "test_search": 2, "test_best": 2},
         "hal-tampers": {"test_make_network": 1, "test_search": 0, "test_best": 0},
-        "ida-reads": {"test_make_network": 0, "test_search": 0, "test_best": 0},
+        "ida-intrudes": {"test_make_network": 1, "test_search": 0, "test_best": 0},
         "jon-patches": {"test_make_network": 0, "test_search": 0, "test_best": 0},
-        "kim-writes": {"test_make_network": 1, "test_search": 0, "test_best": 0},
         "lee-bombs": {"test_make_network": 1, "test_search": 0, "test_best": 0},
     },
     "04-exploration": {
         "fay-different": {"test_better": 3},
         "hal-tampers": {"test_better": 0},
-        "ida-reads": {"test_better": 0},
+        "ida-intrudes": {"test_better": 0},
         "jon-patches": {"test_better": 0},
-        "kim-writes": {"test_better": 0},
         "lee-bombs": {"test_better": 0},
     },
 }
 
 # What the attacks themselves report in the autograded notebooks.
-PRINTS = {"ida-reads": "found: []", "kim-writes": "attacks:"}
+PRINTS = ("found: []", "attacks:")

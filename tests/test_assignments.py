@@ -57,13 +57,13 @@ pytestmark = pytest.mark.slow
 
 SECRET = "the test suite's course secret"
 # A correct cell takes a few seconds; a cell that never ends costs this much.
-CELL_TIMEOUT = 15
+CELL_TIMEOUT = 10
 TEST_CONFIG = f"""
 # --- added by tests/test_assignments.py: a private exchange, short time limits, less memory
 c.Exchange.root = {{exchange!r}}
 c.ExecutePreprocessor.timeout = {CELL_TIMEOUT}
 c.SandboxedExecute.interrupt_grace = 3
-c.SandboxKernelManager.memory_bytes = {3 << 30}
+c.SandboxKernelManager.memory_bytes = {2 << 30}
 c.SandboxKernelManager.cpu_seconds = 300
 c.Application.log_format = "%(asctime)s [%(name)s | %(levelname)s] %(message)s"
 """
@@ -169,8 +169,8 @@ def course(tmp_path_factory):
     python = CLASSROOM_BIN / "python"
 
     _run(["nbgrader", "generate_assignment", "*"], root, env)
-    for name in NAMES:
-        _run(["nbgrader", "release_assignment", name], root, env)
+    first = NAMES[0]
+    _run(["nbgrader", "release_assignment", first], root, env)
     tree = top / "student-tree"
     tree_run = _run([python, "-m", "nndl_grading.student_tree", tree, "--repository", ROOT], root, env,
                     check=False)
@@ -179,8 +179,7 @@ def course(tmp_path_factory):
     student = top / "fay"
     student.mkdir()
     shutil.copy(tree / "nbgrader_config.py", student)
-    fay_env = dict(env, USER="fay-different", LOGNAME="fay-different", HOME=str(student))
-    first = NAMES[0]
+    fay_env = dict(env, HOME=str(student))
     _run(["nbgrader", "fetch_assignment", first, "--course", "neural-networks"], student, fay_env)
     params = {name: course_numbers.parameters(name, SECRET) for name in NAMES}
     cases = {name: hostile.handins(name, str(home), params[name]) for name in NAMES}
@@ -193,10 +192,11 @@ def course(tmp_path_factory):
     _run(["nbgrader", "submit", first, "--course", "neural-networks", "--student", "fay-different"],
          student, fay_env)
 
-    # the made-up class hands in through the exchange; the instructor collects
-    _run([python, "make_demo_class.py", *NAMES], root, env)
-    for name in NAMES:
-        _run(["nbgrader", "collect", name], root, env)
+    # the made-up class hands in the first assignment through the exchange, the instructor collects;
+    # the other assignments go straight into submitted/ (the same steps, fewer nbgrader commands)
+    _run([python, "make_demo_class.py", first], root, env)
+    _run(["nbgrader", "collect", first], root, env)
+    _run([python, "make_demo_class.py", *NAMES[1:], "--into-submitted"], root, env)
     # the hostile class, straight into submitted/
     for name in NAMES:
         for student_id, (edits, answered, operations) in cases[name].items():
@@ -318,10 +318,9 @@ def test_every_hand_in_gets_exactly_the_points_it_deserves(grades, name):
 
 def test_attacks_found_nothing_and_changed_nothing(grades, course):
     for name in NAMES:
-        reading = _outputs_text(_autograded(course, "ida-reads", name))
-        assert hostile.PRINTS["ida-reads"] in reading, f"{name}: the reading attack found something"
-        writing = _outputs_text(_autograded(course, "kim-writes", name))
-        assert hostile.PRINTS["kim-writes"] in writing and "DONE" not in writing, name
+        reports = _outputs_text(_autograded(course, "ida-intrudes", name))
+        assert all(line in reports for line in hostile.PRINTS), f"{name}: the reading attack found something"
+        assert "DONE" not in reports, f"{name}: a writing attack succeeded"
         patched = _outputs_text(_autograded(course, "jon-patches", name))
         assert "changed the tools the grader relies on" in patched, name
     assert _instructor_files(course["root"], course["home"]) == course["before"]
@@ -348,7 +347,8 @@ def test_the_log_warns_about_real_tampering_only(grades, course):
 
 def test_feedback_shows_no_hidden_test(grades, course):
     root = course["root"]
-    _run(["nbgrader", "generate_feedback", "*"], root, course["env"])
+    # the made-up class (amy, bob, cal, dia) and the student who printed the hidden tests (ida)
+    _run(["nbgrader", "generate_feedback", "*", "--student", "[a-di]*"], root, course["env"])
     hidden = set()
     for name in NAMES:
         for cell in nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4).cells:
@@ -359,7 +359,13 @@ def test_feedback_shows_no_hidden_test(grades, course):
         text = page.read_text()
         leaked = [line for line in hidden if line in text or line.replace('"', "&quot;") in text]
         assert not leaked, f"{page.relative_to(root)} shows {leaked[:3]}"
-    assert "[hidden test]" in (root / "feedback" / "ida-reads" / NAMES[0] / f"{NAMES[0]}.html").read_text()
+    assert "[hidden test]" in (root / "feedback" / "ida-intrudes" / NAMES[0] / f"{NAMES[0]}.html").read_text()
+    # the students get their pages through the exchange
+    _run(["nbgrader", "release_feedback", NAMES[0]], root, course["env"])
+    fay = course["top"] / "fay"
+    _run(["nbgrader", "fetch_feedback", NAMES[0], "--course", "neural-networks", "--student",
+          "fay-different"], fay, dict(course["env"], HOME=str(fay)))
+    assert list((fay / NAMES[0] / "feedback").rglob("*.html"))
 
 
 def test_regrading_one_student_retries_a_kernel_that_did_not_start(grades, course):

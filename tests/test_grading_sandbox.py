@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "assignments"))
 from nndl_grading import sandbox  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                reason="the grading sandbox needs bubblewrap: apt-get install bubblewrap")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("bwrap") is None,
+                                 reason="the grading sandbox needs bubblewrap: apt-get install bubblewrap")]
 
 PROBE = r'''
 import json, os, socket, subprocess, sys, threading
@@ -42,6 +43,9 @@ attempt("list course", lambda: os.listdir(os.path.dirname(sys.argv[1])))
 attempt("read hand-in", lambda: open("hand-in.ipynb").read())
 attempt("change hand-in", lambda: open("hand-in.ipynb", "a").write("x"))
 attempt("new file here", lambda: open("scratch.txt", "w").write("x"))
+attempt("new file above", lambda: open(os.path.join(os.path.dirname(os.getcwd()), "x"), "w").write("x"))
+attempt("new file in /tmp", lambda: open("/tmp/x", "w").write("x"))
+attempt("temporary file", lambda: __import__("tempfile").mkstemp())
 attempt("change package", lambda: open(os.path.join(sys.argv[2], "evil.py"), "w").write("x"))
 attempt("network", lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=2))
 attempt("fork", os.fork)
@@ -52,7 +56,8 @@ print(json.dumps(report))
 '''
 
 EXPECTED = {"read secret": "FileNotFoundError", "list course": "FileNotFoundError", "read hand-in": "done",
-            "change hand-in": "denied", "new file here": "done", "change package": "denied",
+            "change hand-in": "denied", "new file here": "done", "new file above": "denied",
+            "new file in /tmp": "denied", "temporary file": "done", "change package": "denied",
             "network": "ConnectionRefusedError", "fork": "denied", "spawn": "denied",
             "thread": "done", "memory": "MemoryError"}
 

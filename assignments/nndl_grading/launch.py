@@ -1,11 +1,13 @@
 """Start a sandboxed kernel: set its resource limits, open its seccomp filter, then become ``bwrap``.
 
-    python launch.py --cpu SECONDS --memory BYTES --file-size BYTES --seccomp FILE -- bwrap ARGS...
+    python launch.py --cpu SECONDS --memory BYTES --file-size BYTES --seccomp FILE [--quiet] -- bwrap ARGS...
 
 The limits (``setrlimit``) hold for everything the sandbox runs: CPU seconds (the kernel is killed
 when it has used them), address space (allocations beyond it fail), the size of a file it writes,
 and 256 open files. The seccomp filter is opened as an inheritable file descriptor, whose number
-replaces ``{seccomp_fd}`` in the command. The standard library only: this runs before anything
+replaces ``{seccomp_fd}`` in the command. ``--quiet`` sends the kernel's standard output (where it
+prints how to connect to it, at every start) to /dev/null; its errors still reach the grader's log.
+The standard library only: this runs before anything
 else, outside the sandbox, started by ``SandboxKernelManager``.
 """
 
@@ -21,6 +23,7 @@ def main(argv=None):
     parser.add_argument("--memory", type=int, required=True)
     parser.add_argument("--file-size", type=int, required=True)
     parser.add_argument("--seccomp", required=True)
+    parser.add_argument("--quiet", action="store_true")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -34,6 +37,8 @@ def main(argv=None):
     fd = os.open(args.seccomp, os.O_RDONLY)
     os.set_inheritable(fd, True)
     command = [part.replace("{seccomp_fd}", str(fd)) for part in command]
+    if args.quiet:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     os.execv(command[0], command)
 
 

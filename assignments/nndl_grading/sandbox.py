@@ -132,25 +132,28 @@ def bwrap_arguments(*, workdir, runtime_dir, read_only, python, argv, workdir_by
     spaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not root:   # as root, bwrap drops every capability of uid 0; a user namespace would give them back
         spaces = ["--unshare-user", *spaces, "--disable-userns"]
+    home = "/tmp/home"
     args = ["bwrap", *spaces, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--seccomp", "{seccomp_fd}", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-            "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
+            "--size", str(1 << 20), "--tmpfs", "/tmp", "--dir", home]
     for path in read_only:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
     args += ["--bind", runtime_dir, runtime_dir, "--size", str(workdir_bytes), "--tmpfs", workdir]
     for path in _hand_in_files(workdir):
         args += ["--ro-bind", path, path]
-    home = "/tmp/home"
+    # Everything but the hand-in's folder, the home folder and the socket folder is read-only: the
+    # sandbox's own root and /tmp (which hold the folders made above the bound ones) as well.
+    args += ["--remount-ro", "/tmp", "--size", str(tmp_bytes), "--tmpfs", home, "--dir", f"{home}/tmp",
+             "--remount-ro", "/", "--chdir", workdir, "--clearenv"]
     environment = {
-        "HOME": home, "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
+        "HOME": home, "TMPDIR": f"{home}/tmp", "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
         "PATH": f"{os.path.dirname(python)}:/usr/bin:/bin", "IPYTHONDIR": f"{home}/.ipython",
         "MPLCONFIGDIR": f"{home}/.matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1", "NBGRADER_EXECUTION": "autograde",
         **(environment or {}),
     }
-    args += ["--dir", home, "--chdir", workdir, "--clearenv"]
     for key, value in environment.items():
         args += ["--setenv", key, value]
     return args + ["--", python, *argv]
@@ -234,7 +237,7 @@ class SandboxKernelManager(AsyncKernelManager):
         bwrap[0] = shutil.which("bwrap")
         return [sys.executable, str(LAUNCHER), "--cpu", str(self.cpu_seconds), "--memory",
                 str(self.memory_bytes), "--file-size", str(self.file_bytes), "--seccomp", program,
-                "--", *bwrap]
+                "--quiet", "--", *bwrap]
 
     def lock(self):
         """Take away the kernel's right to make files in its socket folder (once it has started)."""

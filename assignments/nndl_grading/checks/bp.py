@@ -13,6 +13,7 @@ Used by: ``verdicts`` (through ``checks.find``).
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nbhelpers import get_activation, get_cost
 from nbhelpers.data import load_mnist
@@ -192,19 +193,19 @@ def _train(sizes, epochs, mini_batch_size, eta, seed):
     weights = [rng.standard_normal((n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in zip(sizes, sizes[1:])]
     biases = [rng.standard_normal((n_out, 1)) for n_out in sizes[1:]]
     Y = np.eye(sizes[-1])[:, labels]
-    for _ in range(epochs):
-        order = rng.permutation(X.shape[1])
-        for k in range(0, len(order), mini_batch_size):
-            batch = order[k:k + mini_batch_size]
-            nabla_b, nabla_w = _backprop(weights, biases, X[:, batch], Y[:, batch], sigmoid, cost)
-            for w, b, nw, nb in zip(weights, biases, nabla_w, nabla_b):
-                w -= eta * nw
-                b -= eta * nb
-    X_val, labels_val = data.validation
-    a = X_val
-    for w, b in zip(weights, biases):
-        a = sigmoid.fn(w @ a + b)
-    accuracy = float(np.mean(np.argmax(a, axis=0) == labels_val))
+    with threadpool_limits(limits=1):       # one thread, as in the sandbox: the same sums
+        for _ in range(epochs):
+            order = rng.permutation(X.shape[1])
+            for k in range(0, len(order), mini_batch_size):
+                batch = order[k:k + mini_batch_size]
+                nabla_b, nabla_w = _backprop(weights, biases, X[:, batch], Y[:, batch], sigmoid, cost)
+                for w, b, nw, nb in zip(weights, biases, nabla_w, nabla_b):
+                    w -= eta * nw
+                    b -= eta * nb
+        a = data.validation[0]
+        for w, b in zip(weights, biases):
+            a = sigmoid.fn(w @ a + b)
+    accuracy = float(np.mean(np.argmax(a, axis=0) == data.validation[1]))
     Context.cache[key] = accuracy
     return accuracy
 
