@@ -17,7 +17,6 @@ an endless loop, bob-raises, cal-wrong: a classic bug, dia-correct):
 
 ``HANDINS[assignment][student]`` builds the hand-in (a notebook) from the released one;
 ``EXPECTED[assignment][student]`` is what each deserves from the autograder, by test cell.
-``PRINTS`` are the lines ida's autograded notebooks must show (the attacks' own reports).
 
 Used by: ``tests/test_assignments.py``.
 """
@@ -401,6 +400,3 @@ EXPECTED = {
         "lee-bombs": {"test_better": 0},
     },
 }
-
-# What the attacks themselves report in the autograded notebooks.
-PRINTS = ("found: []", "attacks:")

@@ -318,9 +318,12 @@ def test_every_hand_in_gets_exactly_the_points_it_deserves(grades, name):
 
 def test_attacks_found_nothing_and_changed_nothing(grades, course):
     for name in NAMES:
-        reports = _outputs_text(_autograded(course, "ida-intrudes", name))
-        assert all(line in reports for line in hostile.PRINTS), f"{name}: the reading attack found something"
-        assert "DONE" not in reports, f"{name}: a writing attack succeeded"
+        nb = _autograded(course, "ida-intrudes", name)
+        printed = [line for cell in nb.cells for output in cell.get("outputs", [])
+                   for line in output.get("text", "").splitlines()]
+        assert "found: []" in printed, f"{name}: the reading attack found something"
+        attacks = [line for line in printed if line.startswith("attacks:")]
+        assert len(attacks) == 1 and "DONE" not in attacks[0], f"{name}: a writing attack succeeded"
         patched = _outputs_text(_autograded(course, "jon-patches", name))
         assert "changed the tools the grader relies on" in patched, name
     assert _instructor_files(course["root"], course["home"]) == course["before"]

@@ -230,3 +230,13 @@ def test_probe_swaps_in_the_stand_ins_and_puts_the_students_functions_back(monke
     assert namespace["output_error"] is mine
     results = decode(published[0][probe.MIME]["results"])
     assert results[0]["value"][0] == "the course's"
+
+
+def test_gradient_descent_check_stops_a_derivative_that_never_returns():
+    def forever(x):
+        while True:
+            pass
+
+    report = fb.check_gradient_descent([0.0, 0.1, 0.2], lambda x: x**2, grad=forever, eta=0.1,
+                                       converge=False, show=False)
+    assert report.problems[0].startswith("at step 1: the derivative did not finish within 5 s")

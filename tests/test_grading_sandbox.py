@@ -6,6 +6,7 @@ It runs as the user running the tests and, when that is root (as in CI), once mo
 user (nobody), with the system's Python. A CPU-time limit kills a busy loop.
 """
 
+import asyncio
 import json
 import os
 import shutil
@@ -138,3 +139,16 @@ def test_the_seccomp_filter_is_whole_instructions():
     assert len(program) % 8 == 0 and len(program) // 8 < 40
     with pytest.raises(sandbox.SandboxUnavailable, match="riscv"):
         sandbox.seccomp_program("riscv64")
+
+
+def test_grading_without_the_sandbox_only_when_asked(base, monkeypatch):
+    manager = sandbox.SandboxKernelManager()
+    manager._runtime_dir, manager._workdir = str(base), str(base)
+    manager.connection_file = str(base / "kernel.json")
+    assert manager.format_kernel_cmd()[1] == str(sandbox.LAUNCHER)        # sandboxed by default
+    monkeypatch.setenv(sandbox.UNSANDBOXED, "yes")
+    assert manager.format_kernel_cmd()[:3] == [manager.python, "-m", "ipykernel_launcher"]
+    monkeypatch.delenv(sandbox.UNSANDBOXED)
+    monkeypatch.setenv("PATH", str(base))                                 # no bwrap to be found
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+        asyncio.run(manager._async_pre_start_kernel(cwd=str(base)))
