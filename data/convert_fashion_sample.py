@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from convert_sample import command_line, write_sample  # noqa: E402 - the sibling script, same format
 
-from nbhelpers.idx import read_idx  # noqa: E402
+from nbhelpers.data.idx import read_idx  # noqa: E402
 
 DEFAULT_SOURCE = Path("/usr/share/datasets/fashion-mnist")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "fashion_sample.npz"

@@ -1,18 +1,40 @@
-"""nbhelpers: the shared helper package of the NNDL notebook companion.
+"""nbhelpers: the one package every notebook of the NNDL companion imports.
 
-One network engine (``engine.Network``) built from layers (``nbhelpers.layers``), trained by a
-small loop (``training``) with optimisers, schedules and callbacks; its costs, activations and
-initialisers; the book-compatible faces ``network``, ``network2``, ``network3`` and
-``mnist_loader``; data loading; gradient checks; plots; widgets; and a CLI
-(``python -m nbhelpers``). Every notebook imports it.
+A map of the tiers, from the bottom up (each imports only from the tiers above it in this list;
+``docs/architecture.md`` says more)::
+
+    names, validate, atomic   the vocabulary every edge speaks: names looked up in tables,
+                              arguments checked, files written atomically
+    activations, costs,       the engine's parts, each a table of small objects looked up by
+    initializers,             name ("Cross-Entropy" finds cross_entropy); lessons import them
+    regularization,           by these paths
+    optimizers, schedules
+    layers/                   the layers, and the contract a new layer follows (layers/base.py)
+    engine/                   Network and how it learns: network (the facade), build,
+                              evaluation, passes, examples, training (the run's policy beside
+                              the loop), callbacks, history, serialize
+    gradcheck                 backpropagation checked against finite differences
+    data/                     the data and its files: load_mnist, idx, download
+    network, network2,        the book's faces: the book's programs, by the book's names, over
+    network3, mnist_loader    the engine
+    plots, widgets/           what a lesson shows: plots, and the trainer panel (its controls,
+                              its runner, its drawing)
+    lessons/                  helpers of single lessons (universality, rbf, surfaces, augment,
+                              ensemble, adversarial, torch_bridge)
+    feedback/, reproduce/,    the course's tools: the assignments' checks, the book's headline
+    cli                       experiments, the command line (python -m nbhelpers)
+
+The names most lessons need are here at the top: ``Network``, ``History``, ``StopTraining``,
+``gradcheck``, the tables and their ``get_*`` functions, and (loaded on first use)
+``load_mnist`` and ``one_hot``.
 """
 
 from .activations import ACTIVATIONS, get_activation
-from .callbacks import StopTraining
 from .costs import COSTS, get_cost
 from .engine import Network
+from .engine.callbacks import StopTraining
+from .engine.history import History
 from .gradcheck import gradcheck
-from .history import History
 from .initializers import INITIALIZERS
 from .optimizers import OPTIMIZERS, get_optimizer
 

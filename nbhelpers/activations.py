@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .names import resolve
+from .validate import number
 
 
 class Activation:
@@ -103,9 +104,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, alpha=0.01):
-        if not (np.isfinite(alpha) and 0 <= alpha < 1):
-            raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = number(alpha, "alpha", low=0.0, high=1.0, high_open=True)
 
     def fn(self, z):
         return np.where(z > 0, z, self.alpha * z)

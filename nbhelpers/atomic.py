@@ -3,7 +3,7 @@
 The new file gets the permissions any new file would (0666 less the umask), not the 0600 of a
 temporary file, and ``atomic_write`` never creates folders: a missing folder is an error.
 
-Used by: ``nbhelpers.serialize`` (saved networks), ``nbhelpers.idx`` (IDX files) and
+Used by: ``nbhelpers.engine.serialize`` (saved networks), ``nbhelpers.data.idx`` (IDX files) and
 ``data/convert_sample.py`` (the bundled sample); hence by notebooks 00 and 03 when they save networks.
 """
 

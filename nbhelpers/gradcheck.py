@@ -137,17 +137,16 @@ def gradcheck(net, x, y, eps=1e-5, max_per_layer=None, rng=None):
     with net.frozen():
         net.bind_rng(rng)
         net.gradient(x, y, training=True)
-        analytic = {(id(layer), name): getattr(layer, "nabla_" + name).copy()
-                    for layer in weighted for name in layer.params}
+        analytic = {(id(layer), p.name): p.grad.copy() for layer in weighted for p in layer.parameters()}
 
         def cost():
             return net.cost.fn(net.forward(x, training=True), y)
 
         rows, worst, checked = [], 0.0, 0
+        label = {"w": "weights", "b": "biases"} if net.sizes is not None else {}
         for layer in weighted:
-            label = {"w": "weights", "b": "biases"} if net.sizes is not None else {}
-            arrays = [(label.get(name, name), getattr(layer, name), analytic[(id(layer), name)])
-                      for name in layer.params]
+            arrays = [(label.get(p.name, p.name), p.value, analytic[(id(layer), p.name)])
+                      for p in layer.parameters()]
             row, layer_worst, count = _compare(cost, arrays, eps, max_per_layer, rng)
             rows.append({"layer": names[id(layer)], **row})
             worst, checked = max(worst, layer_worst), checked + count
@@ -167,25 +166,21 @@ def check_layer(layer, x, eps=1e-5, max_count=None, rng=None, training=True):
     # a stream of its own (not seed 0), so that g is never a copy of an x drawn with the same seed
     rng = rng or np.random.default_rng(271828)
     x = np.array(x, dtype=float)
-    if getattr(layer, "random", False):
+    if layer.random:
         layer.rng = rng
-    frozen = hasattr(layer, "frozen")
-    if frozen:
-        layer.frozen = True
+    layer.frozen = True
     try:
         out = layer.forward(x, training)
         g = rng.standard_normal(out.shape)
         grad_x = layer.backward(g, input_grad=True)
-        arrays = [("input", x, grad_x)] + [(name, getattr(layer, name),
-                                            getattr(layer, "nabla_" + name).copy())
-                                           for name in layer.params]
+        arrays = [("input", x, grad_x)] + [(p.name, p.value, p.grad.copy())
+                                           for p in layer.parameters()]
 
         def cost():
             return float(np.sum(g * layer.forward(x, training)))
 
         row, worst, checked = _compare(cost, arrays, eps, max_count, rng)
     finally:
-        if frozen:
-            layer.frozen = False
+        layer.frozen = False
     return GradCheckReport(max_relative_error=worst,
                            layers=[{"layer": type(layer).__name__, **row}], checked=checked)

@@ -7,7 +7,7 @@ The data come from :func:`nbhelpers.data.load_mnist`; ``source`` picks the bundl
 
 Unlike the book's Python 2 code, every function returns real lists, never one-shot
 iterators, so re-running a notebook cell (or iterating twice) works. The lists are
-``nbhelpers.examples.PairList``s: ordinary lists of ``(x, y)`` pairs that also remember the
+``nbhelpers.engine.examples.PairList``s: ordinary lists of ``(x, y)`` pairs that also remember the
 matrix their ``x`` columns come from, so that the engine need not stack them again.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import load_mnist, one_hot
-from .examples import PairList
+from .engine.examples import PairList
 
 __all__ = ["load_data", "load_data_wrapper", "vectorized_result"]
 

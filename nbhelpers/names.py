@@ -3,8 +3,9 @@
 
 A name matches a table key ignoring case, with '-' or ' ' read as '_' ("Cross-Entropy" finds
 "cross_entropy"), or through a table's aliases; an unknown name raises a ValueError that names the
-parameter and lists every valid key. Used by: ``activations``, ``costs``, ``initializers`` and
-``schedules`` (and so by every notebook that names a cost or an activation), and the CLI.
+parameter and lists every valid key. Used by: every table (``activations``, ``costs``,
+``initializers``, ``regularization``, ``optimizers``, ``schedules``, ``layers``), ``data``'s names
+of data sets, the widgets and the CLI; and so by every notebook that names a cost or an activation.
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ import numpy as np
 
 from . import engine
 from .activations import get_activation
-from .callbacks import Callback
 from .data import load_mnist
+from .engine.callbacks import Callback
 from .layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from .validate import fail, probability, shape, whole
 

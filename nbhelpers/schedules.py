@@ -1,7 +1,7 @@
 """Learning-rate schedules: how eta changes from epoch to epoch.
 
 A schedule is an object with ``eta(epoch, history)``, which gives the learning rate of epoch
-``epoch`` (counting from 0) from the run's :class:`~nbhelpers.history.History` of the epochs before
+``epoch`` (counting from 0) from the run's :class:`~nbhelpers.engine.history.History` of the epochs before
 it. It works with any optimiser (it sets the optimiser's ``eta``). A schedule may also say that
 training should end (``should_stop``), as the book's "stop when eta has fallen to 1/128 of its
 starting value" rule does: asked right after it lowered eta, so no epoch trains at that rate.
@@ -14,8 +14,10 @@ starting value" rule does: asked right after it lowered eta, so no epoch trains 
 - ``ExponentialDecay(eta, factor=0.9)``: eta * factor**epoch, a smooth cooling like the
   temperature of simulated annealing.
 - ``CosineAnnealing(eta, epochs, eta_min=0)``: from eta down to eta_min along half a cosine over
-  ``epochs`` epochs (then eta_min). It needs the length of the run, so it is built as an object
-  and is not in the table of names.
+  ``epochs`` epochs (then eta_min). By name (``schedule="cosine"``) it spans the run's epochs.
+
+By name, ``make_schedule(name, eta, epochs)`` builds a schedule for a run: each class's
+``for_run(eta, epochs)`` (the starting eta, and the run's length for those that need it).
 
 Used by: the engine (``nbhelpers.engine``) and the notebooks on hyper-parameters (07) and on going
 beyond plain SGD (11).
@@ -26,10 +28,25 @@ from __future__ import annotations
 import math
 
 from .names import lookup
-from .validate import number, positive, whole
+from .validate import fail, number, positive, whole
 
 
-class Constant:
+class Schedule:
+    """Base class: ``eta(epoch, history)`` gives each epoch's rate; ``should_stop`` may end a run."""
+
+    def eta(self, epoch, history):
+        raise NotImplementedError
+
+    def should_stop(self, history):
+        return False
+
+    @classmethod
+    def for_run(cls, eta, epochs):
+        """The schedule a name stands for, starting at ``eta``, for a run of ``epochs`` epochs."""
+        return cls(eta)
+
+
+class Constant(Schedule):
     """eta stays at its starting value."""
 
     def __init__(self, eta):
@@ -37,9 +54,6 @@ class Constant:
 
     def eta(self, epoch, history):
         return self.eta0
-
-    def should_stop(self, history):
-        return False
 
     def __repr__(self):
         return f"Constant(eta={self.eta0})"
@@ -63,9 +77,10 @@ class StepDecay(Constant):
 class HalveOnPlateau(Constant):
     """Multiply eta by ``factor`` when the monitored accuracy has not improved in ``patience`` epochs.
 
-    The monitored accuracy is the evaluation accuracy if there is one, else the training accuracy.
-    Training stops as soon as eta has fallen to ``min_fraction * eta0`` (the book suggests 1/128),
-    before any epoch is trained at that rate.
+    The monitored accuracy is the evaluation accuracy if there is one, else the training accuracy;
+    the best epoch is the ``History``'s, and the patience counts again after each cut. Training
+    stops as soon as eta has fallen to ``min_fraction * eta0`` (the book suggests 1/128), before
+    any epoch is trained at that rate. ``eta`` is asked once per epoch, as the training loop does.
     """
 
     def __init__(self, eta, patience=10, factor=0.5, min_fraction=1 / 128):
@@ -75,23 +90,19 @@ class HalveOnPlateau(Constant):
         self.min_fraction = number(min_fraction, "min_fraction", low=0.0, high=1.0, low_open=True,
                                    high_open=True)
         self._current = self.eta0
-        self._best = -math.inf
-        self._since = 0
-        self._seen = 0
+        self._since_cut = 0
 
     def eta(self, epoch, history):
         if epoch == 0:
-            self._current, self._best, self._since, self._seen = self.eta0, -math.inf, 0, 0
-        scores = history.monitored_accuracy()
-        for score in scores[self._seen:]:
-            if score > self._best:
-                self._best, self._since = score, 0
-            else:
-                self._since += 1
-                if self._since >= self.patience:
-                    self._current *= self.factor
-                    self._since = 0
-        self._seen = len(scores)
+            self._current, self._since_cut = self.eta0, 0
+            return self._current
+        waited = history.epochs_since_best()
+        if waited is None:          # nothing monitored: nothing to wait for
+            return self._current
+        self._since_cut += 1
+        if min(waited, self._since_cut) >= self.patience:
+            self._current *= self.factor
+            self._since_cut = 0
         return self._current
 
     def should_stop(self, history):
@@ -125,6 +136,10 @@ class CosineAnnealing(Constant):
         self.epochs = whole(epochs, "epochs", minimum=1)
         self.eta_min = number(eta_min, "eta_min", low=0.0, high=self.eta0, high_open=True)
 
+    @classmethod
+    def for_run(cls, eta, epochs):
+        return cls(eta, max(epochs, 1))
+
     def eta(self, epoch, history):
         progress = min(epoch, self.epochs) / self.epochs
         return self.eta_min + 0.5 * (self.eta0 - self.eta_min) * (1.0 + math.cos(math.pi * progress))
@@ -134,13 +149,18 @@ class CosineAnnealing(Constant):
 
 
 SCHEDULES = {"constant": Constant, "step": StepDecay, "plateau": HalveOnPlateau,
-             "exponential": ExponentialDecay}
+             "exponential": ExponentialDecay, "cosine": CosineAnnealing}
 
 
-def make_schedule(schedule, eta):
-    """A schedule object from None/a name (with starting ``eta``) or an existing schedule."""
-    if schedule is None:
-        return Constant(eta)
-    if hasattr(schedule, "eta") and callable(schedule.eta):
-        return schedule
-    return lookup(SCHEDULES, schedule, "schedule", extra=" or a schedule object")(eta)
+def make_schedule(schedule, eta, epochs=1):
+    """The schedule of a run: the one None (constant) or a name in ``SCHEDULES`` stands for,
+    starting at ``eta``, for ``epochs`` epochs; or ``schedule`` itself, any object with
+    ``eta(epoch, history)`` and ``should_stop(history)`` (a ``Schedule`` or a lesson's own)."""
+    if schedule is None or isinstance(schedule, str):
+        cls = lookup(SCHEDULES, "constant" if schedule is None else schedule, "schedule",
+                     aliases={"cosine_annealing": "cosine"}, extra=" or a schedule object")
+        return cls.for_run(eta, epochs)
+    if not all(callable(getattr(schedule, method, None)) for method in ("eta", "should_stop")):
+        fail("schedule", f"one of {sorted(SCHEDULES)} or an object with methods "
+             "eta(epoch, history) and should_stop(history)", schedule)
+    return schedule

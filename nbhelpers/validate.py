@@ -4,8 +4,8 @@ Every public function of the package checks what it is given with these helpers,
 argument always fails the same way: a ``ValueError`` (or ``TypeError`` for the wrong kind of object)
 whose message names the parameter, says what is allowed, and shows what was given.
 
-Used by: the engine, layers, optimisers, schedules, training loop, widgets and CLI (and so by
-every notebook that builds or trains a network).
+Used by: the engine, layers, activations, optimisers, schedules, data, widgets, the assignments'
+feedback and the CLI (and so by every notebook that builds or trains a network).
 """
 
 from __future__ import annotations
@@ -110,6 +110,19 @@ def shape(value, name, length=None):
         count = f"{length} " if length is not None else ""
         fail(name, f"a tuple of {count}whole numbers >= 1", value)
     return tuple(int(d) for d in items)
+
+
+def sizes(value, name, extra=""):
+    """A network's layer sizes, input layer first: a list of at least two whole numbers >= 1."""
+    try:
+        items = list(value) if not isinstance(value, (str, bytes, dict)) else None
+    except TypeError:
+        items = None
+    if items is None or len(items) < 2 or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 1
+            for n in items):
+        fail(name, f"a list of at least two whole numbers >= 1 (input layer first){extra}", value)
+    return [int(n) for n in items]
 
 
 def float_dtype(value, name="dtype"):

@@ -1,12 +1,13 @@
-"""Tests for nbhelpers.adversarial: the input gradient (checked numerically) and adversarial images."""
+"""Tests for nbhelpers.lessons.adversarial: the input gradient (checked numerically) and adversarial
+images."""
 
 import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.adversarial import adversarial, input_gradient
 from nbhelpers.gradcheck import numerical_gradient
 from nbhelpers.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from nbhelpers.lessons.adversarial import adversarial, input_gradient
 
 
 def small_conv_net():

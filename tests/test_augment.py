@@ -1,9 +1,9 @@
-"""Tests for nbhelpers.augment: one-pixel shifts (the book's expand_mnist) and the expanded data."""
+"""Tests for nbhelpers.lessons.augment: one-pixel shifts (the book's expand_mnist) and the expanded data."""
 
 import numpy as np
 import pytest
 
-from nbhelpers.augment import SHIFTS, expand, shift
+from nbhelpers.lessons.augment import SHIFTS, expand, shift
 
 
 def book_shift(X, rows, cols):

@@ -18,7 +18,7 @@ def test_chapter_1_commands(capsys):
     assert counts == list(range(30))
     final = int(lines[-1].split(": ")[1].split(" / ")[0])
     assert final > 0.85 * 500  # the sample is 4,000 images, so a little below the book's 95%
-    assert isinstance(net, Engine)  # a face over the one engine, not a second implementation
+    assert isinstance(net.engine, Engine)  # a face over the one engine, not a second implementation
 
 
 def test_chapter_1_without_test_data_says_complete(capsys):
@@ -40,7 +40,7 @@ def test_chapter_3_commands(capsys):
     out = capsys.readouterr().out
     assert out.count("training complete") == 30
     assert f"Accuracy on evaluation data: {evaluation_accuracy[-1]} / 500" in out
-    assert isinstance(net, Engine)
+    assert isinstance(net.engine, Engine)
 
 
 def test_chapter_3_monitors_and_save_load(tmp_path):
@@ -75,7 +75,7 @@ def test_book_update_mini_batch_takes_a_list_of_pairs():
     net.update_mini_batch(batch, 3.0)                         # the book's chapter-1 form
     X = np.hstack([x for x, _ in batch])
     Y = np.hstack([y for _, y in batch])
-    Engine.update_mini_batch(twin, X, Y, 3.0)                  # the engine's matrix form
+    twin.engine.update_mini_batch(X, Y, 3.0)                   # the engine's matrix form
     assert all(np.allclose(a, b, rtol=0, atol=1e-13) for a, b in zip(net.weights, twin.weights))
     net2 = network2.Network([784, 10, 10])
     before = net2.weights[0].copy()
@@ -150,7 +150,7 @@ def test_network3_matches_the_books_initialisation_and_refuses_pickles():
 
 
 def test_loader_lists_remember_their_matrices_until_changed():
-    from nbhelpers.examples import PairList, as_matrices
+    from nbhelpers.engine.examples import PairList, as_matrices
 
     training_data, _, test_data = mnist_loader.load_data_wrapper()
     assert isinstance(training_data, PairList) and training_data.matrices is not None
@@ -180,3 +180,33 @@ def test_network3_keeps_what_the_book_prints_at_the_end(capsys):
     assert net.best_validation_accuracy == max(history.evaluation_accuracy)
     assert f"Best validation accuracy of {net.best_validation_accuracy:.2%}" in out
     assert f"Corresponding test accuracy of {net.best_test_accuracy:.2%}" in out
+
+
+def test_the_faces_offer_the_books_api_and_hand_the_rest_to_the_engine():
+    book1 = {"sizes", "num_layers", "weights", "biases", "feedforward", "backprop", "SGD",
+             "update_mini_batch", "evaluate", "cost_derivative"}
+    book2 = {"sizes", "num_layers", "weights", "biases", "cost", "feedforward", "backprop", "SGD",
+             "update_mini_batch", "accuracy", "total_cost", "save", "default_weight_initializer",
+             "large_weight_initializer", "history"}
+    net, net2 = network.Network([784, 10, 10]), network2.Network([784, 10, 10])
+    assert {name for name in dir(net) if not name.startswith("_")} == book1 | {"engine"}
+    assert {name for name in dir(net2) if not name.startswith("_")} == book2 | {"engine"}
+    _, validation_data, _ = mnist_loader.load_data_wrapper()
+    assert net2.accuracy(validation_data) == round(net2.engine.accuracy(validation_data) * 500)
+    assert "Dense(n_in=784" in net2.summary()            # not the book's: handed to the engine
+    net2.weights[0][:] = 0.0                              # the book's arrays are the engine's
+    assert not net2.engine.weights[0].any()
+
+
+def test_the_faces_turn_each_data_set_into_matrices_once(monkeypatch):
+    from nbhelpers.engine import examples
+
+    calls = []
+    real = examples._from_pairs
+    monkeypatch.setattr(examples, "_from_pairs", lambda data, name: calls.append(name) or real(data, name))
+    training_data, validation_data, _ = mnist_loader.load_data_wrapper()
+    pairs, held_out = list(training_data[:100]), list(validation_data[:50])    # plain lists
+    network2.Network([784, 10, 10]).SGD(pairs, 1, 10, 0.5, evaluation_data=held_out,
+                                        monitor_evaluation_accuracy=True)
+    network.Network([784, 10, 10]).SGD(pairs, 1, 10, 3.0, test_data=held_out)
+    assert calls == ["training_data", "evaluation_data", "training_data", "test_data"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nbhelpers import data, mnist_loader
-from nbhelpers.idx import write_idx
+from nbhelpers.data.idx import write_idx
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = {"train": 4000, "validation": 500, "test": 500}
@@ -87,6 +87,11 @@ def test_columns_are_examples(sample):
     assert image[8:20, 8:20].max() > 0.5
 
 
+def test_source_names_are_spelled_as_freely_as_every_other_name():
+    assert data.load_mnist("Fashion-Sample").name == "fashion_sample"
+    assert data.load_mnist("SAMPLE").name == "sample"
+
+
 def test_unknown_source_message():
     with pytest.raises(ValueError) as info:
         data.load_mnist("cifar")
@@ -98,7 +103,7 @@ def test_unknown_source_message():
 
 @pytest.mark.parametrize("dtype", [np.int32, "banana", np.uint8])
 def test_bad_dtype(dtype):
-    with pytest.raises(TypeError, match="dtype must be a floating-point type"):
+    with pytest.raises(ValueError, match="dtype must be np.float64 or np.float32"):
         data.load_mnist("sample", dtype=dtype)
 
 
@@ -174,7 +179,7 @@ def test_one_hot_rejects_bad_labels(labels, pattern):
 
 
 def test_one_hot_rejects_bad_n_classes():
-    with pytest.raises(ValueError, match="n_classes must be a positive integer; got 0"):
+    with pytest.raises(ValueError, match="n_classes must be a whole number >= 1, got 0"):
         data.one_hot([0], n_classes=0)
 
 

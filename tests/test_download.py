@@ -1,4 +1,4 @@
-"""Tests for nbhelpers.download and the download path of nbhelpers.data, all offline.
+"""Tests for nbhelpers.data.download and the download path of nbhelpers.data, all offline.
 
 A real HTTP server on 127.0.0.1 serves small IDX files that the tests write themselves.
 """
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from nbhelpers import data
-from nbhelpers.download import DownloadError, download_file, verify_file
-from nbhelpers.idx import write_idx
+from nbhelpers.data.download import DownloadError, download_file, verify_file
+from nbhelpers.data.idx import write_idx
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -188,7 +188,7 @@ def test_step_schedule_changes_eta(sample):
 
 
 def test_plateau_schedule_halves_and_stops():
-    from nbhelpers.history import History
+    from nbhelpers.engine.history import History
 
     schedule, history = HalveOnPlateau(1.0, patience=2, min_fraction=0.25), History()
     etas = []
@@ -284,7 +284,7 @@ def test_progress_bar_and_verbose_lines(sample, capsys):
     (dict(mini_batch_size=0), "mini_batch_size must be"),
     (dict(dropout=1.0), "dropout must be a probability"),
     (dict(regularization="l3"), r"regularization must be one of \['l1', 'l2'\]"),
-    (dict(schedule="cosine"), "schedule must be one of"),
+    (dict(schedule="cosine_decay"), "schedule must be one of"),
     (dict(early_stopping=3), "early_stopping needs evaluation_data"),
 ])
 def test_bad_training_arguments_are_named(kwargs, message):
@@ -333,10 +333,26 @@ def test_feedforward_rejects_wrong_shapes():
         net.backprop(np.zeros((3, 2)), np.zeros((2, 1)))
 
 
-def test_no_warnings_in_a_normal_run(sample):
+def test_a_normal_run_meets_no_floating_point_problem_and_warns_of_nothing(sample):
+    """Training counts numpy's floating-point problems instead of printing them, so "no warning"
+    alone proves nothing: the count must be empty too. The next test shows the count sees them."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _train(sample, epochs=1)
+        for cost in ("quadratic", "cross_entropy", "log_likelihood"):
+            _, history = _train(sample, epochs=1, cost=cost, monitor_gradients="batch")
+            assert history.stopped is None and history.numerical_errors == {}, cost
+
+
+def test_floating_point_problems_are_counted_and_end_in_one_message(capsys):
+    x = np.linspace(-1, 1, 50).reshape(1, -1)
+    net = Network([1, 20, 1], cost="quadratic", activation="relu", output_activation="linear")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = net.SGD((x, 1e150 * x), 3, 10, 1e10, progress=False, verbose=True)
+    assert history.stopped == "diverged"
+    assert history.numerical_errors.get("overflow", 0) > 0
+    assert capsys.readouterr().out.count("Training diverged") == 1
+    assert np.isfinite(net.feedforward(x)).all()      # the weights of the epoch's start are back
 
 
 def test_training_uses_one_blas_thread(sample):
@@ -362,3 +378,12 @@ def test_sigmoid_takes_scalars_and_arrays_without_overflow():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert sigmoid(np.array([-1e4, 1e4])).tolist() == [0.0, 1.0]
+
+
+def test_leaky_relu_checks_alpha_like_every_other_number():
+    from nbhelpers.activations import LeakyReLU
+
+    assert LeakyReLU(0.2).alpha == 0.2
+    for bad in (1.0, -0.1, float("nan"), "0.1", True):
+        with pytest.raises(ValueError, match=r"^alpha must be a finite number >= 0 and < 1, got "):
+            LeakyReLU(bad)

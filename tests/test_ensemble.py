@@ -1,10 +1,10 @@
-"""Tests for nbhelpers.ensemble.vote: majority vote, ties broken by the summed outputs."""
+"""Tests for nbhelpers.lessons.ensemble.vote: majority vote, ties broken by the summed outputs."""
 
 import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.ensemble import vote
+from nbhelpers.lessons.ensemble import vote
 
 
 class Fixed:

@@ -1,11 +1,11 @@
-"""Tests for nbhelpers.idx: IDX round trips and clear errors for damaged files."""
+"""Tests for nbhelpers.data.idx: IDX round trips and clear errors for damaged files."""
 
 import gzip
 
 import numpy as np
 import pytest
 
-from nbhelpers.idx import read_idx, write_idx
+from nbhelpers.data.idx import read_idx, write_idx
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])

@@ -164,14 +164,14 @@ def test_a_network_of_layers_checks_that_they_fit_together():
         Network([Conv2D(1, 20, 5), MaxPool2D(2), Flatten(), Dense(100, 10)], input_shape=(1, 28, 28))
     with pytest.raises(ValueError, match="input_shape must be one example's shape"):
         Network([Conv2D(1, 20, 5), Flatten(), Dense(20 * 24 * 24, 10)])
-    with pytest.raises(ValueError, match="layers must be a list ending in a Dense"):
+    with pytest.raises(ValueError, match="layers must be a list ending in a layer with an activation"):
         Network([Conv2D(1, 2, 5), MaxPool2D(2)], input_shape=(1, 28, 28))
     with pytest.raises(ValueError, match="activation and output_activation are for a network built"):
         Network([Dense(3, 2)], activation="relu")
 
 
 def test_conv_network_takes_columns_or_feature_maps_and_evaluates_in_chunks(monkeypatch):
-    import nbhelpers.engine as engine
+    import nbhelpers.engine.build as build
 
     net = Network([Conv2D(1, 4, 5), MaxPool2D(2), Flatten(), Dense(4 * 12 * 12, 10, "softmax")],
                   cost="log_likelihood", input_shape=(1, 28, 28))
@@ -179,9 +179,9 @@ def test_conv_network_takes_columns_or_feature_maps_and_evaluates_in_chunks(monk
     columns = net.feedforward(x)
     maps = net.feedforward(x.reshape(1, 28, 28, 7))
     assert columns.shape == (10, 7) and np.allclose(columns, maps)
-    monkeypatch.setattr(engine, "EVALUATION_BYTES", 100_000)   # force small chunks
+    monkeypatch.setattr(build, "EVALUATION_BYTES", 100_000)   # force small chunks
     chunked = Network.from_layers(net.layers, "log_likelihood", input_shape=(1, 28, 28))
-    assert chunked._chunk < 7
+    assert chunked.chunk < 7
     assert np.allclose(chunked.feedforward(x), columns)
 
 

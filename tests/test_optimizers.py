@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.layers import Parameter
 from nbhelpers.optimizers import OPTIMIZERS, SGD, Adam, Momentum, get_optimizer
 from nbhelpers.regularization import L1, L2
 
@@ -94,21 +93,22 @@ def test_book_update_rule_holds_to_1e_12():
         assert np.max(np.abs(net.biases[l] - (before_b[l] - eta * nabla_b[l]))) < 1e-12
 
 
-def test_sgd_accepts_gradients_at_any_scale():
-    """The engine may store -eta * gradient (plain SGD's own scale) or the raw gradient."""
-    w = np.array([[1.0, -2.0]])
-
-    class Holder:
-        pass
-
-    holder = Holder()
-    holder.w, holder.nabla_w = w.copy(), np.array([[0.5, 0.25]])
-    optimizer = SGD(0.2)
-    optimizer.step([Parameter(holder, "w", False)], scale=1.0)
-    assert np.allclose(holder.w, w - 0.2 * np.array([[0.5, 0.25]]))
-    holder.w, holder.nabla_w = w.copy(), -0.2 * np.array([[0.5, 0.25]])
-    optimizer.step([Parameter(holder, "w", False)], scale=optimizer.gradient_scale)
-    assert np.allclose(holder.w, w - 0.2 * np.array([[0.5, 0.25]]))
+def test_the_fused_sgd_step_is_the_books_step_and_leaves_gradients_behind():
+    """Plain SGD's fast form (backpropagating -eta times the error) takes exactly the step of
+    gradient-then-step, with weight decay, and after unfuse the layers hold dC/dp again."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 6)), rng.random((3, 6))
+    fused, plain = Network([4, 5, 3], seed=1), Network([4, 5, 3], seed=1)
+    optimizer = SGD(0.7)
+    optimizer.penalty = L2(2.0, 10)
+    optimizer.fused_step(fused, x, y, fused.parameters())
+    plain.gradient(x, y)
+    gradients = [p.grad.copy() for p in plain.parameters()]
+    optimizer.step(plain.parameters())
+    assert all(np.allclose(a.value, b.value) for a, b in zip(fused.parameters(), plain.parameters()))
+    assert not np.allclose(fused.parameters()[0].grad, gradients[0])   # steps, until...
+    optimizer.unfuse(fused.parameters())
+    assert all(np.allclose(p.grad, g) for p, g in zip(fused.parameters(), gradients))
 
 
 def test_l1_step_subtracts_the_sign():

@@ -36,7 +36,7 @@ def test_plot_history_draws_every_monitored_curve(sample):
 
 
 def test_flat_curves_get_plain_tick_labels():
-    from nbhelpers.history import History
+    from nbhelpers.engine.history import History
 
     history = History(epoch=[0, 1, 2, 3], training_cost=[0.49999997, 0.49999998, 0.49999997, 0.5],
                       training_accuracy=[0.1] * 4)
@@ -52,7 +52,7 @@ def test_flat_curves_get_plain_tick_labels():
 
 
 def test_epochs_are_whole_numbers_from_0():
-    from nbhelpers.history import History
+    from nbhelpers.engine.history import History
 
     history = History(epoch=[0, 1, 2], training_cost=[0.3, 0.2, 0.1])
     fig = plot_history(history)

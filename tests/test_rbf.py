@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nbhelpers.rbf import RBFNetwork
+from nbhelpers.lessons.rbf import RBFNetwork
 
 
 def logistic_pairs(n, x0=0.3):

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from nbhelpers import cli, data, reproduce
-from nbhelpers.callbacks import Callback
-from nbhelpers.idx import write_idx
+from nbhelpers.data.idx import write_idx
+from nbhelpers.engine.callbacks import Callback
 
 N_TRAIN, N_VALIDATION, N_TEST = 150, 50, 50
 

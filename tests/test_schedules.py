@@ -36,6 +36,9 @@ def test_training_uses_the_scheduled_rates():
     history = net.SGD((X, y), 3, 10, 0.5, schedule="exponential", optimizer="momentum",
                       progress=False, verbose=False)
     assert history.eta == pytest.approx([0.5, 0.45, 0.405])
+    # by name, cosine annealing spans the run it is given to
+    history = net.SGD((X, y), 4, 10, 0.5, schedule="Cosine", progress=False, verbose=False)
+    assert history.eta == pytest.approx([0.5 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)])
 
 
 @pytest.mark.parametrize("build,message", [
@@ -44,7 +47,8 @@ def test_training_uses_the_scheduled_rates():
     (lambda: CosineAnnealing(0.5, epochs=0), "epochs must be a whole number >= 1"),
     (lambda: CosineAnnealing(0.5, epochs=2.5), "epochs must be a whole number"),
     (lambda: CosineAnnealing(0.5, epochs=10, eta_min=0.5), "eta_min must be a finite number >= 0 and < 0.5"),
-    (lambda: make_schedule("cosine", 0.5), "schedule must be one of"),
+    (lambda: make_schedule("cosine_decay", 0.5), "schedule must be one of"),
+    (lambda: make_schedule(42, 0.5), "schedule must be one of .* or an object with methods"),
 ])
 def test_bad_settings_name_the_parameter(build, message):
     with pytest.raises(ValueError, match=message):

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nbhelpers.gradcheck import numerical_gradient  # noqa: E402
-from nbhelpers.surfaces import SURFACES, draw, get_surface  # noqa: E402
+from nbhelpers.lessons.surfaces import SURFACES, draw, get_surface  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(SURFACES))

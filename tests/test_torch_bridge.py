@@ -56,7 +56,7 @@ def test_importing_the_package_never_imports_torch():
         for info in pkgutil.walk_packages(nbhelpers.__path__, "nbhelpers."):
             if not info.name.endswith("__main__"):       # that one runs the command line
                 importlib.import_module(info.name)
-        import nbhelpers.torch_bridge
+        import nbhelpers.lessons.torch_bridge
         print(sorted(name for name in sys.modules if name == "torch" or name.startswith("torch.")))
     """)
     assert out.strip() == "[]"
@@ -75,7 +75,7 @@ def test_without_torch_the_package_and_lessons_import_and_the_bridge_says_how_to
                 importlib.import_module(info.name)
         for line in {imports!r}:
             exec(line, {{}})
-        from nbhelpers import torch_bridge
+        from nbhelpers.lessons import torch_bridge
         assert torch_bridge.torch_available() is False
         net = nbhelpers.Network([4, 3, 2])
         calls = {{"to_torch": (net,), "from_torch": (None, net), "to_torch_batch": (np.zeros((4, 2)),),
@@ -102,7 +102,7 @@ def test_without_torch_the_package_and_lessons_import_and_the_bridge_says_how_to
 def torch():
     # torch_available() rather than importorskip: a torch that is present but fails to import
     # (ImportError rather than ModuleNotFoundError) must skip too, not error
-    from nbhelpers.torch_bridge import torch_available
+    from nbhelpers.lessons.torch_bridge import torch_available
 
     if not torch_available():
         pytest.skip("PyTorch is not installed (pip install -e .[torch])")
@@ -115,7 +115,7 @@ def torch():
 
 @pytest.fixture(scope="module")
 def bridge(torch):
-    from nbhelpers import torch_bridge
+    from nbhelpers.lessons import torch_bridge
 
     return torch_bridge
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nbhelpers import Network
-from nbhelpers.callbacks import Callback
+from nbhelpers.engine.callbacks import Callback
 from nbhelpers.layers import Conv2D, Dense, Flatten, MaxPool2D
 
 
@@ -100,7 +100,7 @@ def test_stop_can_be_an_event(sample):
 @pytest.mark.parametrize("kwargs,message", [
     (dict(callback="plot"), "callback must be a function f\\(net, history\\) or None, got 'plot'"),
     (dict(stop=True), "stop must be a function of no arguments, a threading.Event or None, got True"),
-    (dict(callbacks=["x"]), "callbacks must be a list of nbhelpers.callbacks.Callback objects"),
+    (dict(callbacks=["x"]), "callbacks must be a list of nbhelpers.engine.callbacks.Callback objects"),
     (dict(optimizer="lbfgs"), "optimizer must be one of"),
 ])
 def test_bad_hooks_are_refused_before_training(kwargs, message, sample):
@@ -210,3 +210,94 @@ def test_outputs_that_start_alike_and_later_die_are_reported(sample):
                       progress=False, verbose=False)
     assert history.stopped == "diverged" and "outputs died" in history.message
     assert len(history) == 1 and np.abs(net.layers[0].w).max() > 0   # epoch 1 undone
+
+
+def test_dropout_never_changes_the_layers_a_checkpoint_saves(sample, tmp_path):
+    """SGD(dropout=p) drops neurons during the run without adding layers to the network: a
+    checkpoint saved by a callback, and summary() during the run, show the network's own layers."""
+    X, y = sample.train
+    net = Network([784, 20, 10], cost="cross_entropy")
+    seen = []
+
+    def checkpoint(net, history):
+        path = tmp_path / f"epoch-{history.epoch[-1]}.npz"
+        net.save(path)
+        seen.append((Network.load(path), net.summary()))
+
+    net.SGD((X[:, :300], y[:300]), 2, 10, 0.5, dropout=0.5, callback=checkpoint, progress=False,
+            verbose=False)
+    assert len(seen) == 2
+    for loaded, summary in seen:
+        assert [type(layer) for layer in loaded.layers] == [Dense, Dense]
+        assert "Dropout" not in summary and summary.count("Dense(") == 2
+    assert [type(layer) for layer in net.layers] == [Dense, Dense]
+    assert np.array_equal(seen[-1][0].feedforward(X[:, :20]), net.feedforward(X[:, :20]))
+    # and dropout did act: the same run without it ends elsewhere
+    plain = Network([784, 20, 10], cost="cross_entropy")
+    plain.SGD((X[:, :300], y[:300]), 2, 10, 0.5, progress=False, verbose=False)
+    assert not np.allclose(plain.weights[0], net.weights[0])
+
+
+def test_each_epoch_measures_each_data_set_in_one_forward_pass(sample, monkeypatch):
+    X, y = sample.train
+    train, held_out = (X[:, :400], y[:400]), (sample.validation[0][:, :300], sample.validation[1][:300])
+    net = Network([784, 20, 10], cost="cross_entropy")
+    widths = []
+    real = Network.forward
+    monkeypatch.setattr(Network, "forward", lambda self, a, training=False:
+                        widths.append(a.shape[-1]) or real(self, a, training))
+    history = net.SGD(train, 3, 10, 0.5, evaluation_data=held_out, progress=False, verbose=False)
+    assert len(history.training_cost) == len(history.evaluation_accuracy) == 3
+    assert widths.count(400) == 3 and widths.count(300) == 3   # cost and accuracy: one pass each
+
+
+def test_callbacks_do_not_depend_on_their_order(sample):
+    """Early stopping, a plateau schedule and a user's function see the same recorded epochs
+    whichever comes first, so the runs are identical."""
+    from nbhelpers.engine import callbacks as cb
+    from nbhelpers.engine.training import train
+    from nbhelpers.optimizers import SGD
+    from nbhelpers.schedules import HalveOnPlateau
+
+    X, y = sample.train
+    histories = []
+    for reverse in (False, True):
+        net = Network([784, 20, 10], cost="cross_entropy")
+        seen = []
+        watchers = [cb.EarlyStopping(3), cb.ScheduleEta(HalveOnPlateau(2.0, patience=1)),
+                    cb.EpochFunction(lambda net, history, seen=seen: seen.append(history.best_epoch))]
+        training = net.prepare((X[:, :300], y[:300]))
+        evaluation = net.prepare(sample.validation)
+        history = train(net, training, 30, 10, SGD(2.0), watchers[::-1] if reverse else watchers,
+                        np.random.default_rng(0), evaluation, {"evaluation_accuracy": True},
+                        cb.DivergenceGuard())
+        record = history.as_dict()
+        del record["seconds"]
+        histories.append((record, seen, net.accuracy(sample.validation)))
+    assert histories[0] == histories[1]
+    assert histories[0][0]["stopped"] in ("early_stopping", "schedule")
+
+
+def test_after_each_epoch_the_layers_hold_gradients_not_steps(sample):
+    """Plain SGD's fused step leaves -eta * dC/dp in the layers' arrays; by the time a callback
+    (or anyone) looks at the end of an epoch they are dC/dp of the epoch's last mini-batch."""
+    X, y = sample.train
+    net = Network([784, 20, 10], cost="cross_entropy")
+    checked = []
+
+    class LastBatch(Callback):
+        def on_train_begin(self, run):
+            self.before = run.net.copy()
+
+        def on_batch_end(self, run):
+            self.x, self.y, self.start = run.x.copy(), run.y.copy(), self.before
+            self.before = run.net.copy()          # the weights the next step starts from
+
+        def on_epoch_end(self, run):
+            self.start.gradient(self.x, self.y)
+            checked.append(all(np.allclose(p.grad, q.grad, rtol=1e-10, atol=1e-14) for p, q in
+                               zip(run.net.parameters(), self.start.parameters())))
+
+    net.SGD((X[:, :205], y[:205]), 2, 10, 3.0, lmbda=2.0, callbacks=[LastBatch()], progress=False,
+            verbose=False)
+    assert checked == [True, True]

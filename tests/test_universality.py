@@ -5,7 +5,7 @@ import pytest
 
 from nbhelpers import Network
 from nbhelpers.activations import sigmoid
-from nbhelpers.universality import (
+from nbhelpers.lessons.universality import (
     bump_network,
     glue,
     relu_interpolation_network,

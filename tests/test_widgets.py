@@ -14,8 +14,8 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from nbhelpers import widgets as nbw
-from nbhelpers.widgets import CONTROL_NAMES, TrainerPanel
+from nbhelpers.engine import Network
+from nbhelpers.widgets import CONTROL_NAMES, TrainerPanel, controls, drawing
 
 TIMEOUT = 30
 
@@ -102,7 +102,7 @@ def test_plot_title_names_a_regulariser_only_when_lmbda_is_positive(lmbda, regul
                                                                      never):
     settings = {"eta": 3.0, "lmbda": lmbda, "hidden": 30, "epochs": 1, "mini_batch_size": 10,
                 "cost": "cross_entropy", "regularization": regularization, "optimizer": "sgd"}
-    title = TrainerPanel._title(settings)
+    title = drawing.title(settings)
     assert says in title and "η = 3" in title and "cross-entropy cost" in title
     assert not any(word in title for word in never), title
 
@@ -116,7 +116,7 @@ def test_subset_of_controls_keeps_the_others_fixed(sample):
 
 
 def test_train_size_default_and_all(sample):
-    assert TrainerPanel(data=sample).train_size == nbw.DEFAULT_TRAIN_SIZE
+    assert TrainerPanel(data=sample).train_size == controls.DEFAULT_TRAIN_SIZE
     assert TrainerPanel(data=sample, train_size="all").train_size == sample.train[0].shape[1]
 
 
@@ -233,13 +233,13 @@ def test_threaded_change_trains_in_the_background(sample):
 
 def test_a_burst_of_changes_trains_only_the_last_setting(sample, monkeypatch):
     gate = threading.Event()
-    real_sgd = nbw.Network.SGD
+    real_sgd = Network.SGD
 
     def gated_sgd(self, *args, **kwargs):
         assert gate.wait(TIMEOUT)  # hold the first run until the whole burst has arrived
         return real_sgd(self, *args, **kwargs)
 
-    monkeypatch.setattr(nbw.Network, "SGD", gated_sgd)
+    monkeypatch.setattr(Network, "SGD", gated_sgd)
     panel = small(sample, epochs=5)
     values = [0.1, 0.2, 0.4, 0.8, 1.6]
     for eta in values:
@@ -288,7 +288,7 @@ def test_error_in_background_training_is_shown(sample, monkeypatch):
     def broken_sgd(self, *args, **kwargs):
         raise Boom("the engine exploded (test)")
 
-    monkeypatch.setattr(nbw.Network, "SGD", broken_sgd)
+    monkeypatch.setattr(Network, "SGD", broken_sgd)
     panel = small(sample)
     panel.controls["eta"].value = 1.0
     assert panel.wait(TIMEOUT)
@@ -318,7 +318,7 @@ def test_error_in_the_epoch_callback_or_drawing_is_shown(sample, monkeypatch):
 def test_error_clears_on_the_next_good_run(sample, monkeypatch):
     panel = small(sample, threaded=False)
     with monkeypatch.context() as patch:
-        patch.setattr(nbw.Network, "SGD", lambda *a, **k: 1 / 0)
+        patch.setattr(Network, "SGD", lambda *a, **k: 1 / 0)
         panel.controls["eta"].value = 1.0
         assert panel.error.startswith("ZeroDivisionError")
     panel.controls["eta"].value = 2.0
@@ -327,7 +327,7 @@ def test_error_clears_on_the_next_good_run(sample, monkeypatch):
 
 
 def test_divergence_message_is_shown_in_the_panel(sample, monkeypatch):
-    real_sgd = nbw.Network.SGD
+    real_sgd = Network.SGD
 
     def diverging_sgd(self, *args, **kwargs):
         # what the engine does on a divergence: stop, and explain in history.message
@@ -336,7 +336,7 @@ def test_divergence_message_is_shown_in_the_panel(sample, monkeypatch):
         history.message = "Training diverged in epoch 1. Try a smaller eta, e.g. 0.1."
         return history
 
-    monkeypatch.setattr(nbw.Network, "SGD", diverging_sgd)
+    monkeypatch.setattr(Network, "SGD", diverging_sgd)
     panel = small(sample, threaded=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -387,5 +387,12 @@ def test_optimizer_choice_reaches_the_training(sample):
     assert "adam" in adam.status and "adam" not in plain.status
     adam.controls["optimizer"].value = "momentum"
     assert adam.history is not None and "momentum" in adam.status
-    with pytest.raises(ValueError, match=r"optimizer must be one of \['sgd', 'momentum'.*got 'lbfgs'"):
+    with pytest.raises(ValueError, match=r"optimizer must be one of \[.*'sgd'\], got 'lbfgs'"):
         small(sample, optimizer="lbfgs")
+
+
+def test_names_are_spelled_as_freely_as_in_the_engine(sample):
+    panel = TrainerPanel(data=sample, cost="Cross-Entropy", regularization="L1", optimizer="Adam",
+                         init="Glorot", threaded=False)
+    assert panel.settings["cost"] == "cross_entropy" and panel.settings["regularization"] == "l1"
+    assert panel.settings["optimizer"] == "adam" and panel.init == "xavier"

@@ -51,13 +51,10 @@ def _sizes_list(sizes):
         validate.fail("sizes", allowed, sizes)
     result = []
     for item in sizes:
-        if isinstance(item, (str, bytes)) or not hasattr(item, "__iter__"):
+        try:
+            result.append(tuple(validate.sizes(item, "sizes")))   # the engine's own check
+        except ValueError:
             validate.fail("sizes", allowed, sizes)
-        item = tuple(item)
-        if len(item) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                                    and n >= 1 for n in item):
-            validate.fail("sizes", allowed, sizes)
-        result.append(tuple(int(n) for n in item))
     if not result:
         validate.fail("sizes", allowed, sizes)
     return result

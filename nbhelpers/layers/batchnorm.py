@@ -51,7 +51,6 @@ class BatchNorm(Layer):
         self._allocate(dtype)
         self.gamma += 1.0
         self.running_var += 1.0
-        self.frozen = False  # True: training-mode passes leave the running averages alone
 
     @classmethod
     def array_shapes(cls, config):
@@ -78,7 +77,7 @@ class BatchNorm(Layer):
             mean = a.mean(axis=axes, keepdims=True)
             var = a.var(axis=axes, keepdims=True)
             count = a.size // self.n_features
-            if not self.frozen:
+            if not self.frozen:   # frozen (gradient checks): leave the running averages alone
                 keep = self.momentum
                 self.running_mean *= keep
                 self.running_mean += (1 - keep) * mean.reshape(-1, 1)

@@ -137,11 +137,8 @@ class Conv2D(Layer):
         self.a = self.activation.fn(z)
         return self.a
 
-    def backward(self, grad, input_grad=True):
-        delta = self.activation.backward(self.z, self.a, grad)
-        return self.backward_delta(delta, input_grad)
-
     def backward_delta(self, delta, input_grad=True):
+        """The backward pass from delta = dC/dz (``backward`` applies sigma' first, as for Dense)."""
         if self.cols is None:
             raise RuntimeError("Conv2D.backward needs a forward pass first")
         K = self.out_channels

@@ -8,7 +8,9 @@ batch ``a`` of shape (n_in, m) (one column per example),
 Its backward pass is the book's four equations for one layer, on the whole mini-batch at once:
 given dC/da' it forms delta = dC/dz (BP2's sigma'(z) factor, through the activation's ``backward``),
 then ``nabla_b`` = the sum of delta's columns (BP3), ``nabla_w`` = delta @ a.T (BP4), and hands back
-dC/da = w.T @ delta (the first half of BP2) to the layer below.
+dC/da = w.T @ delta (the first half of BP2) to the layer below. The sums are over the mini-batch,
+and they are gradients of the *mean* cost with no division here: the 1/m is applied once, to the
+output error, before it reaches the layers (see ``Network.gradient``).
 
 ``Activation(name)`` applies an activation without weights; it is used after batch normalisation
 and after max-pooling (the book's convolutional layer pools before its sigmoid).
@@ -48,12 +50,8 @@ class Dense(Layer):
         return {"w": (n_out, n_in), "b": (n_out, 1)}
 
     @property
-    def fan_in(self):
-        return self.n_in
-
-    @property
-    def fan_out(self):
-        return self.n_out
+    def fixed_input_shape(self):
+        return (self.n_in,)
 
     def output_shape(self, input_shape):
         if tuple(input_shape) != (self.n_in,):
@@ -68,14 +66,14 @@ class Dense(Layer):
         self.a = self.activation.fn(z)
         return self.a
 
-    def backward(self, grad, input_grad=True):
-        delta = self.activation.backward(self.z, self.a, grad)   # BP2: dC/da' times sigma'(z)
-        return self.backward_delta(delta, input_grad)
-
     def backward_delta(self, delta, input_grad=True):
-        """The backward pass from delta = dC/dz itself (the output layer, where the cost gives it)."""
-        np.add.reduce(delta, axis=1, keepdims=True, out=self.nabla_b)   # BP3
-        np.matmul(delta, self.a_in.T, out=self.nabla_w)                 # BP4
+        """The backward pass from delta = dC/dz (``Layer.backward`` gets it from dC/da' by BP2).
+
+        delta is already the error of the *mean* cost (the network divided the output error by
+        m), so summing its columns gives dC/db, and delta @ a.T sums the examples' dC/dw.
+        """
+        np.add.reduce(delta, axis=1, keepdims=True, out=self.nabla_b)   # BP3, summed over the batch
+        np.matmul(delta, self.a_in.T, out=self.nabla_w)                 # BP4, summed over the batch
         return self.w.T @ delta if input_grad else None                 # dC/da for the layer below
 
     def config(self):
@@ -95,11 +93,8 @@ class Activation(Layer):
         self.a = self.activation.fn(a)
         return self.a
 
-    def backward(self, grad, input_grad=True):
-        return self.activation.backward(self.z, self.a, grad)
-
     def backward_delta(self, delta, input_grad=True):
-        return delta
+        return delta   # no weights: dC/dz is dC/d(input)
 
     def config(self):
         return {"activation": self.activation.name}

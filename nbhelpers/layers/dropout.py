@@ -11,7 +11,8 @@ book's network moves its weights 1/(1 - p)^2 times more slowly (4 times for p = 
 The mask of the last forward pass is kept, because the backward pass must send gradient only
 through the neurons that were kept.
 
-Used by: the engine (``Network.SGD(dropout=p)`` puts one after every hidden layer for that run),
+Used by: the engine (``Network.SGD(dropout=p)`` passes through one after every hidden layer for that
+run; they are built once, kept outside ``net.layers``, and their rate set for each run),
 ``network3`` (its ``p_dropout``), and notebooks 06 (regularisation) and 10 (conv nets).
 """
 
@@ -34,11 +35,18 @@ class Dropout(Layer):
     random = True
 
     def __init__(self, p, inverted=True):
-        self.p = probability(p, "p")
+        self.p = p
         self.inverted = boolean(inverted, "inverted")
-        self.rng = None
         self.mask = None
-        self.frozen = False
+
+    @property
+    def p(self):
+        """The probability of dropping each input; it may be set between runs."""
+        return self._p
+
+    @p.setter
+    def p(self, value):
+        self._p = probability(value, "p")
 
     def forward(self, a, training=False):
         keep = 1.0 - self.p

@@ -34,7 +34,7 @@ class Session:
     def expanded(self):
         """The training data with four shifted copies of every image (made once, when first needed)."""
         if self._expanded is None:
-            from ..augment import expand
+            from ..lessons.augment import expand
 
             print(f"Expanding the training data: {self.data.train[0].shape[1]:,} images plus each "
                   "shifted one pixel up, down, left and right ...")
@@ -177,7 +177,7 @@ def _ch6(kind, eta, lmbda=0.0, expanded=False):
 
 def _ensemble(session, epochs):
     from ..engine import Network
-    from ..ensemble import vote
+    from ..lessons.ensemble import vote
 
     nets, members = [], []
     for seed in range(ENSEMBLE_SIZE):

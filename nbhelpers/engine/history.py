@@ -28,8 +28,11 @@ class History:
         batch_gradient_norms: with ``monitor_gradients="batch"``, the same for every mini-batch.
         stopped: why training ended early (``"early_stopping"``, ``"schedule"``, ``"diverged"``,
             ``"interrupted"``, ``"requested"``) or ``None`` if it ran every epoch.
-        best_epoch: the epoch with the best monitored accuracy (``None`` if none was monitored).
+        best_epoch: the epoch with the best monitored accuracy so far (the first of equals;
+            ``None`` if none was monitored).
         message: a sentence for people, such as the advice printed after a divergence.
+        numerical_errors: how often numpy met each kind of floating-point problem during the run
+            (e.g. ``{"overflow": 12}``; empty for a healthy run). They are counted, not printed.
     """
 
     epoch: list = field(default_factory=list)
@@ -45,13 +48,38 @@ class History:
     stopped: str | None = None
     best_epoch: int | None = None
     message: str = ""
+    numerical_errors: dict = field(default_factory=dict)
 
     def __len__(self):
         return len(self.epoch)
 
+    def record(self, epoch, eta, seconds, metrics):
+        """Add one epoch: its number, eta, training time, and the measured ``metrics`` (a dict
+        with some of training_cost, training_accuracy, evaluation_cost, evaluation_accuracy).
+        ``best_epoch`` follows."""
+        self.epoch.append(epoch)
+        self.eta.append(eta)
+        self.seconds.append(seconds)
+        for key, value in metrics.items():
+            getattr(self, key).append(value)
+        best = self._best_index()
+        self.best_epoch = None if best is None else self.epoch[best]
+
     def monitored_accuracy(self):
         """The accuracy early stopping and schedules watch: evaluation if monitored, else training."""
         return self.evaluation_accuracy or self.training_accuracy
+
+    def _best_index(self):
+        """The index of the best monitored accuracy so far (the first of equals), or None: the
+        one place "best so far" is decided."""
+        watched = self.monitored_accuracy()
+        return max(range(len(watched)), key=watched.__getitem__) if watched else None
+
+    def epochs_since_best(self):
+        """Epochs recorded after the best one (0 when the last was the best; None if no accuracy
+        is monitored): what early stopping's and the plateau schedule's patience count."""
+        best = self._best_index()
+        return None if best is None else len(self.monitored_accuracy()) - 1 - best
 
     def as_dict(self):
         """A plain dict of lists (JSON-friendly)."""

@@ -8,10 +8,11 @@ A data set can be given two ways:
 - the book's list (or any iterable) of ``(x, y)`` pairs: ``x`` an (n_in, 1) column and ``y`` an
   (n_out, 1) column or an integer label, the same form for every pair.
 
-``as_matrices`` turns either into ``(X, Y, labels)``: inputs (n_in, n) in the network's dtype, targets
-(n_out, n), and the class labels (n,) when the targets are one-hot (None for a regression problem,
-whose targets are real numbers). Every problem gets a message that names the data, says what was
-expected and shows what came; a list of pairs is converted in one pass, not pair by pair.
+``as_matrices`` turns either into ``Examples(X, Y, labels)``: inputs (n_in, n) in the network's
+dtype, targets (n_out, n), and the class labels (n,) when the targets are one-hot (None for a
+regression problem, whose targets are real numbers). Every problem gets a message that names the
+data, says what was expected and shows what came; a list of pairs is converted in one pass, not
+pair by pair.
 
 Used by: the engine (``Network.SGD``, ``evaluate``, ``accuracy``, ``total_cost``), the book faces,
 the widgets and the assignments' feedback; and so by every notebook that trains a network.
@@ -19,7 +20,24 @@ the widgets and the assignments' feedback; and so by every notebook that trains 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+from ..validate import whole
+
+
+class Examples(NamedTuple):
+    """A data set as checked matrices: inputs ``X`` (n_in, n), targets ``Y`` (n_out, n), and the
+    class ``labels`` (n,) when the targets are one-hot (None for real-valued targets).
+
+    ``as_matrices`` gives it back unchanged when it already fits the network, so data prepared
+    once (by a book face, or for several runs) are never converted again.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray | None
 
 
 class PairList(list):
@@ -61,13 +79,30 @@ for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "e
     setattr(PairList, _name, _forgetting(_name))
 
 
-def as_list(data):
-    """``data`` itself if it is None, an ``(X, y)`` pair or a list; else a list of it.
+def one_hot(labels, n_classes=10, dtype=np.float64):
+    """Turn integer labels of shape (n,) into an array of shape (n_classes, n) (float64 unless
+    ``dtype`` says otherwise): the one place one-hot targets are made.
 
-    The book's faces call this on their data, so a one-shot iterator (Python 3's ``zip``) can be
-    read more than once.
+    Column ``i`` is all zeros except for a 1.0 in row ``labels[i]``. ``labels`` must be
+    integers in 0..n_classes-1 (a Python list or a NumPy integer array).
     """
-    return data if data is None or isinstance(data, (list, tuple)) else list(data)
+    n_classes = whole(n_classes, "n_classes", minimum=1)
+    array = np.asarray(labels)
+    if array.ndim != 1:
+        raise ValueError(f"labels must be one-dimensional, shape (n,); got shape {array.shape}")
+    if array.size and array.dtype.kind not in "iu":
+        raise ValueError(
+            f"labels must be integers in 0..{n_classes - 1}; got values of dtype {array.dtype}"
+        )
+    bad = (array < 0) | (array >= n_classes)
+    if bad.any():
+        raise ValueError(
+            f"labels must be integers in 0..{n_classes - 1}; got {array[bad][0]} "
+            f"at position {int(np.flatnonzero(bad)[0])}"
+        )
+    result = np.zeros((n_classes, array.size), dtype)
+    result[array.astype(np.intp), np.arange(array.size)] = 1.0
+    return result
 
 
 def check_inputs(a, n_in, dtype, name="a"):
@@ -104,7 +139,15 @@ def check_targets(y, n_out, m, dtype, name="y"):
 
 
 def as_matrices(data, n_in, n_out, dtype, name="training_data"):
-    """``(X, Y, labels)`` from ``(X, y)`` arrays or a list of ``(x, y)`` pairs; see the module docstring."""
+    """``Examples(X, Y, labels)`` from ``(X, y)`` arrays or a list of ``(x, y)`` pairs (see the
+    module docstring), or ``data`` itself if it is ``Examples`` that already fit."""
+    if isinstance(data, Examples) and data.X.dtype == dtype == data.Y.dtype \
+            and data.X.shape[0] == n_in and data.Y.shape[0] == n_out \
+            and 0 < data.X.shape[1] == data.Y.shape[1] \
+            and (data.labels is None or data.labels.shape == (data.X.shape[1],)):
+        return data
+    if isinstance(data, Examples):
+        data = (data.X, data.Y)
     if isinstance(data, PairList) and data.matrices is not None:
         X, y = data.matrices
     elif isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], np.ndarray) \
@@ -123,7 +166,7 @@ def as_matrices(data, n_in, n_out, dtype, name="training_data"):
         raise ValueError(f"{name} is empty")
     X = check_inputs(X, n_in, dtype, f"{name} inputs")
     Y, labels = _targets(np.asarray(y), n, n_out, dtype, name)
-    return X, Y, labels
+    return Examples(X, Y, labels)
 
 
 def _from_pairs(data, name):
@@ -188,15 +231,13 @@ def _targets(y, n, n_out, dtype, name):
             bad = labels[(labels < 0) | (labels >= n_out)][0]
             raise ValueError(f"{name}: labels must be in 0..{n_out - 1} (one per output neuron), "
                              f"got {bad}")
-        Y = np.zeros((n_out, n), dtype=dtype)
-        Y[labels, np.arange(n)] = 1.0
-        return Y, labels.astype(np.int64)
+        return one_hot(labels, n_out, dtype), labels.astype(np.int64)
     if regression:
         y = y.reshape(1, -1)
     if y.shape != (n_out, n):
         raise ValueError(f"{name}: targets must have shape ({n_out}, {n}) or be {n} integer labels, "
                          f"got {y.shape}")
     Y = check_targets(y, n_out, n, dtype, f"{name} targets")
-    one_hot = n_out > 1 and bool(np.all((Y == 0) | (Y == 1))) and bool(np.all(Y.sum(axis=0) == 1))
-    labels = np.argmax(Y, axis=0) if one_hot else None
+    is_one_hot = n_out > 1 and bool(np.all((Y == 0) | (Y == 1))) and bool(np.all(Y.sum(axis=0) == 1))
+    labels = np.argmax(Y, axis=0) if is_one_hot else None
     return Y, labels

@@ -28,7 +28,7 @@ from typing import Iterable, Optional, Union
 
 from tqdm.auto import tqdm
 
-from .validate import positive, whole
+from ..validate import positive, whole
 
 __all__ = ["DownloadError", "download_file", "file_digest", "verify_file"]
 

@@ -19,7 +19,7 @@ from typing import Union
 
 import numpy as np
 
-from .atomic import atomic_write
+from ..atomic import atomic_write
 
 __all__ = ["read_idx", "write_idx", "IDX_TYPES"]
 

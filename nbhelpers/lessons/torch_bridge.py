@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .costs import get_cost
-from .layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from .validate import fail, float_dtype, shape
+from ..costs import get_cost
+from ..layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from ..validate import fail, float_dtype, shape
 
 INSTALL = "pip install -e .[torch]"
 
@@ -129,7 +129,7 @@ def _build(net, dtype, caller):
 
 
 def _check_network(net, name):
-    from .engine import Network  # here, not at the top: the engine does not need this module
+    from ..engine import Network  # here, not at the top: the engine does not need this module
 
     if not isinstance(net, Network):
         fail(name, "an nbhelpers Network", type(net).__name__)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import number, whole
+from ..validate import number, whole
 
 
 def input_gradient(net, X, labels):

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .validate import fail, whole
+from ..validate import fail, whole
 
 #: The book's four one-pixel moves, as (rows down, columns right).
 SHIFTS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .names import lookup
+from ..names import lookup
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .atomic import atomic_write
-from .costs import COSTS
-from .layers import LAYERS
-from .validate import shape as check_shape
+from ..atomic import atomic_write
+from ..costs import COSTS
+from ..layers import LAYERS
+from ..validate import shape as check_shape
 
 FORMAT = "nbhelpers.network"
 VERSION = 2
@@ -60,8 +60,13 @@ def _header(net):
     }
 
 
-def _arrays(layer):
-    return {name: getattr(layer, name) for name in layer.array_shapes(layer.config())}
+def _check_savable(net):
+    """Only the layers of ``LAYERS`` can be rebuilt from a file: refuse any other, by name."""
+    for i, layer in enumerate(net.layers):
+        if LAYERS.get(layer.kind) is not type(layer):
+            raise ValueError(f"layers[{i}] ({type(layer).__name__}, kind {layer.kind!r}) cannot be "
+                             f"saved: only the layers of nbhelpers.layers.LAYERS ({sorted(LAYERS)}) "
+                             "can be rebuilt from a file")
 
 
 def _kind(path):
@@ -74,16 +79,17 @@ def _kind(path):
 def save_network(net, path):
     """Write ``net`` to ``path`` (``.json`` or ``.npz``) atomically."""
     kind = _kind(path)
+    _check_savable(net)
     header = _header(net)
     if kind == ".json":
         for entry, layer in zip(header["layers"], net.layers):
-            entry["arrays"] = {name: array.tolist() for name, array in _arrays(layer).items()}
+            entry["arrays"] = {name: array.tolist() for name, array in layer.arrays().items()}
         data = json.dumps(header).encode("utf-8")
         atomic_write(path, lambda f: f.write(data))
     else:
         stored = {"header": np.array(json.dumps(header))}
         for i, layer in enumerate(net.layers):
-            for name, array in _arrays(layer).items():
+            for name, array in layer.arrays().items():
                 stored[f"layers.{i}.{name}"] = array
         atomic_write(path, lambda f: np.savez_compressed(f, **stored))
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import Network
-from .names import lookup
-from .validate import number, numbers, positive
+from ..engine import Network
+from ..names import lookup
+from ..validate import number, numbers, positive
 
 __all__ = ["STEP_LEVELS", "step_levels", "bump_network", "tower_network", "tower_grid_network",
            "relu_interpolation_network", "glue", "weighted_output"]

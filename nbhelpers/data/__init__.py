@@ -31,6 +31,9 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
+from ..engine.examples import one_hot
+from ..names import lookup
+from ..validate import float_dtype
 from .download import download_file, file_digest
 from .idx import read_idx
 
@@ -56,7 +59,7 @@ __all__ = [
 
 #: The repository's ``data/`` folder (override with the environment variable NBHELPERS_DATA_DIR).
 DATA_DIR = Path(
-    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parent.parent / "data"
+    os.environ.get("NBHELPERS_DATA_DIR") or Path(__file__).resolve().parents[2] / "data"
 )
 #: Where downloads are kept (override with NBHELPERS_CACHE_DIR); git-ignored.
 CACHE_DIR = Path(os.environ.get("NBHELPERS_CACHE_DIR") or DATA_DIR / "cache")
@@ -207,24 +210,8 @@ def _cache_dir() -> Path:
 
 
 def _canonical(name, parameter: str, allowed: dict) -> str:
-    if not isinstance(name, str) or name.lower() not in allowed:
-        listed = ", ".join(repr(s) for s in allowed)
-        raise ValueError(f"{parameter} must be one of {listed}; got {name!r}")
-    return allowed[name.lower()]
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        result = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(
-            f"dtype must be a floating-point type such as np.float32 or np.float64; got {dtype!r}"
-        ) from exc
-    if result.kind != "f":
-        raise TypeError(
-            f"dtype must be a floating-point type such as np.float32 or np.float64; got {result}"
-        )
-    return result
+    # one rule for names everywhere: case, '-' and ' ' do not matter ("Fashion-Sample")
+    return lookup(allowed, name, parameter)
 
 
 def _to_columns(images: np.ndarray, labels: np.ndarray, dtype: np.dtype):
@@ -270,7 +257,7 @@ def download_dataset(name: str, *, progress: bool = True) -> Path:
 
     Files already in ``CACHE_DIR/<name>/`` with the right checksum are kept. Each file is tried
     from every mirror in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
-    Returns the folder. Raises ``nbhelpers.download.DownloadError`` if a file cannot be fetched.
+    Returns the folder. Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
     """
     name = _canonical(name, "name", {"mnist": "mnist", "full": "mnist", "fashion": "fashion"})
     folder = _cache_dir() / name
@@ -385,33 +372,7 @@ def load_mnist(
     instructions) when the files are not already present. ``progress`` shows download bars.
     """
     name = _canonical(source, "source", _ALIASES)
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     if name in SAMPLE_FILES:
         return _load_sample(name, dtype)
     return _load_full(name, dtype, download, progress)
-
-
-def one_hot(labels, n_classes: int = 10) -> np.ndarray:
-    """Turn integer labels of shape (n,) into a float64 array of shape (n_classes, n).
-
-    Column ``i`` is all zeros except for a 1.0 in row ``labels[i]``. ``labels`` must be
-    integers in 0..n_classes-1 (a Python list or a NumPy integer array).
-    """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer; got {n_classes!r}")
-    array = np.asarray(labels)
-    if array.ndim != 1:
-        raise ValueError(f"labels must be one-dimensional, shape (n,); got shape {array.shape}")
-    if array.size and array.dtype.kind not in "iu":
-        raise ValueError(
-            f"labels must be integers in 0..{n_classes - 1}; got values of dtype {array.dtype}"
-        )
-    bad = (array < 0) | (array >= n_classes)
-    if bad.any():
-        raise ValueError(
-            f"labels must be integers in 0..{n_classes - 1}; got {array[bad][0]} "
-            f"at position {int(np.flatnonzero(bad)[0])}"
-        )
-    result = np.zeros((n_classes, array.size))
-    result[array.astype(np.intp), np.arange(array.size)] = 1.0
-    return result

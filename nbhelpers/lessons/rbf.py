@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import boolean, fail, one_of, positive, whole
+from ..validate import boolean, fail, one_of, positive, whole
 
 
 def _matrix(value, name, rows=None):

@@ -1,16 +1,19 @@
 """Small objects that watch a training run: each does one job at fixed points of the loop.
 
-The training loop (``nbhelpers.training``) only shuffles, batches, backpropagates and steps. Before
-and after the run, each epoch and each mini-batch it calls its callbacks, which see the run's state
-(a ``training.Run``: the network, optimiser, history, epoch, the last mini-batch) and may end the
-run with ``run.request_stop(reason, message)``, the one way to stop it.
+The training loop (``nbhelpers.engine.training``) shuffles, batches, backpropagates and steps;
+after each epoch it checks for divergence (``DivergenceGuard``, the one place a diverged epoch is
+handled: it is put back and never recorded), measures what the run monitors and records it in the
+``History``. Then it calls its callbacks, which see the run's state (a ``training.Run``: the
+network, optimiser, history, epoch, the last mini-batch) and may end the run with
+``run.request_stop(reason, message)``, the one way to stop it. They read the recorded epoch and
+never each other, so their order does not matter.
 
 ================  ==========================================================================
 ``StopControl``   stops after the current mini-batch on Ctrl-C / kernel interrupt, or when a
                   ``stop`` function (or ``threading.Event``) says so (the widgets' Stop button)
-``DivergenceGuard`` stops a run whose weights or cost stop being finite, whose cost explodes, or
-                  whose outputs all die, and puts back the weights of the start of that epoch
-``Monitor``       records each epoch's costs and accuracies (and eta, time) in the ``History``
+``DivergenceGuard`` the loop's own check (not a callback): a run whose weights or cost stop
+                  being finite, whose cost explodes, or whose outputs all die is stopped and the
+                  weights of the start of that epoch put back
 ``BatchCost``     records the cost of every mini-batch
 ``GradientMonitor`` records the length of each layer's gradient dC/db (chapter 5's speed of
                   learning), per epoch on a fixed set of examples, or per mini-batch
@@ -22,10 +25,12 @@ run with ``run.request_stop(reason, message)``, the one way to stop it.
 ``EpochFunction`` calls a function ``f(net, history)`` after every epoch (for live plots)
 ================  ==========================================================================
 
-Epochs are numbered from 0, as the book prints them, everywhere: log lines, ``history.epoch``,
-plots and messages.
+A callback that reads the layers' gradients after every mini-batch says so with
+``reads_gradients = True`` (the loop then never leaves steps in those arrays; see
+``optimizers.SGD.fused_step``). Epochs are numbered from 0, as the book prints them, everywhere:
+log lines, ``history.epoch``, plots and messages.
 
-Used by: the engine (``Network.SGD`` builds the list from its arguments), the widgets, and
+Used by: the engine (``training.fit`` builds the list from its arguments), the widgets, and
 notebooks 09 (gradient monitoring) and 11 (optimisers).
 """
 
@@ -37,7 +42,7 @@ import threading
 
 import numpy as np
 
-from .validate import fail, whole
+from ..validate import fail, whole
 
 #: How many training examples the divergence guard and the gradient monitor look at.
 PROBE_SIZE = 32
@@ -48,6 +53,9 @@ EXPLOSION_FACTOR = 1000.0
 
 class Callback:
     """Base class: every hook does nothing; override the ones you need."""
+
+    #: True for a callback whose ``on_batch_end`` reads the layers' ``nabla_*`` gradients
+    reads_gradients = False
 
     @property
     def wants_batches(self):
@@ -116,16 +124,17 @@ class StopControl(Callback):
 
 
 class DivergenceGuard(Callback):
-    """Stop a run that has blown up, and put back the weights of the start of the bad epoch.
+    """The loop's check for a run that has blown up; it puts back the weights of the start of
+    the bad epoch.
 
-    After every epoch it looks at the parameters and at the cost and outputs on the first
-    ``PROBE_SIZE`` training examples. The run has diverged if a parameter or the cost is NaN or
-    infinite, if the cost is over ``EXPLOSION_FACTOR`` times what it was before training, or if the
-    outputs, which differed from example to example before (at the start, or after an earlier
-    epoch: a softmax layer that starts at zero gives every example the same output at first), have
-    become the same for every example (dead ReLU outputs, saturated sigmoids). The message
-    suggests a smaller eta and, when the L2 decay factor 1 - eta*lmbda/n is below -1 (so the
-    weights grow whatever the data say), names lmbda.
+    After every epoch the loop asks ``diverged(run)``, which looks at the parameters and at the
+    cost and outputs on the first ``PROBE_SIZE`` training examples. The run has diverged if a
+    parameter or the cost is NaN or infinite, if the cost is over ``EXPLOSION_FACTOR`` times what
+    it was before training, or if the outputs, which differed from example to example before (at
+    the start, or after an earlier epoch: a softmax layer that starts at zero gives every example
+    the same output at first), have become the same for every example (dead ReLU outputs,
+    saturated sigmoids). The message suggests a smaller eta and, when the L2 decay factor
+    1 - eta*lmbda/n is below -1 (so the weights grow whatever the data say), names lmbda.
     """
 
     def on_train_begin(self, run):
@@ -144,25 +153,27 @@ class DivergenceGuard(Callback):
     def on_epoch_begin(self, run):
         self.snapshot = run.net.snapshot()
 
-    def on_epoch_end(self, run):
-        net = run.net
-        problem = None
-        if not all(np.isfinite(p.value).all() for p in net.parameters()):
-            problem = "the weights became NaN or infinite"
-        else:
-            cost, outputs = self._probe(run)
-            if not math.isfinite(cost):
-                problem = "the cost became NaN or infinite"
-            elif math.isfinite(self.start_cost) and cost > EXPLOSION_FACTOR * max(self.start_cost, 1e-3):
-                problem = (f"the cost exploded (from {self.start_cost:.3g} before training to "
-                           f"{cost:.3g})")
-            elif self.alive and not self._varies(outputs):
-                problem = "the outputs died (every example now gets exactly the same output)"
-            else:
-                self.alive = self.alive or self._varies(outputs)
+    def problem(self, run):
+        """What went wrong in the epoch just trained, in words, or None."""
+        if not all(np.isfinite(p.value).all() for p in run.net.parameters()):
+            return "the weights became NaN or infinite"
+        cost, outputs = self._probe(run)
+        if not math.isfinite(cost):
+            return "the cost became NaN or infinite"
+        if math.isfinite(self.start_cost) and cost > EXPLOSION_FACTOR * max(self.start_cost, 1e-3):
+            return f"the cost exploded (from {self.start_cost:.3g} before training to {cost:.3g})"
+        if self.alive and not self._varies(outputs):
+            return "the outputs died (every example now gets exactly the same output)"
+        self.alive = self.alive or self._varies(outputs)
+        return None
+
+    def diverged(self, run):
+        """True if the epoch just trained diverged: then the weights of its start are back and
+        the run is stopped with a message saying what to change."""
+        problem = self.problem(run)
         if problem is None:
-            return
-        net.restore(self.snapshot)
+            return False
+        run.net.restore(self.snapshot)
         eta = run.optimizer.eta
         message = (f"Training diverged in epoch {run.epoch}: {problem} with eta = {eta:g}. The weights "
                    f"were put back as they were at the start of epoch {run.epoch}. Try a smaller eta, "
@@ -174,39 +185,7 @@ class DivergenceGuard(Callback):
                         f"{1 - eta * penalty.rate:.3g} each step and they grow without bound; keep "
                         f"lmbda below 2n/eta = {2 * penalty.n / eta:.3g}.")
         run.request_stop("diverged", message)
-
-
-class Monitor(Callback):
-    """Record each epoch in the ``History``: its number, eta, time, and the costs and accuracies asked for.
-
-    Costs include the regularisation term (with n = the training-set size), as the book's
-    ``total_cost`` does. ``history.best_epoch`` follows the monitored accuracy (evaluation if
-    recorded, else training).
-    """
-
-    def __init__(self, training_cost=True, training_accuracy=True, evaluation_cost=False,
-                 evaluation_accuracy=False):
-        self.wanted = {"training_cost": training_cost, "training_accuracy": training_accuracy,
-                       "evaluation_cost": evaluation_cost, "evaluation_accuracy": evaluation_accuracy}
-
-    def on_epoch_end(self, run):
-        if run.stop_reason == "diverged":
-            return
-        net, history, penalty = run.net, run.history, run.optimizer.penalty
-        history.epoch.append(run.epoch)
-        history.eta.append(run.optimizer.eta)
-        history.seconds.append(run.seconds)
-        for split, data in (("training", run.training), ("evaluation", run.evaluation)):
-            if data is None:
-                continue
-            X, Y, labels = data
-            if self.wanted[f"{split}_cost"]:
-                getattr(history, f"{split}_cost").append(net.cost_of(X, Y, penalty))
-            if self.wanted[f"{split}_accuracy"]:
-                getattr(history, f"{split}_accuracy").append(net.accuracy_of(X, labels))
-        watched = history.monitored_accuracy()
-        if watched and (history.best_epoch is None or watched[-1] > max(watched[:-1], default=-1)):
-            history.best_epoch = run.epoch
+        return True
 
 
 class BatchCost(Callback):
@@ -231,6 +210,7 @@ class GradientMonitor(Callback):
             fail("monitor_gradients", "'epoch', 'batch' or None", every)
         self.every = every
         self.data = data
+        self.reads_gradients = every == "batch"
 
     def _layers(self, net):
         return [layer for layer in net.layers if "b" in layer.params]
@@ -264,11 +244,10 @@ class GradientMonitor(Callback):
         return self.every == "batch"
 
     def on_batch_end(self, run):
-        scale = abs(run.gradient_scale)
-        run.history.batch_gradient_norms.append([norm / scale for norm in self._norms(run.net)])
+        run.history.batch_gradient_norms.append(self._norms(run.net))
 
     def on_epoch_end(self, run):
-        if self.every == "epoch" and run.stop_reason != "diverged":
+        if self.every == "epoch":
             self._measure(run)
 
 
@@ -281,11 +260,10 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, run):
         history = run.history
-        if run.stop_reason == "diverged" or not history.monitored_accuracy():
-            return
-        if history.best_epoch == run.epoch:
+        waited = history.epochs_since_best()
+        if waited == 0:
             self.best = run.net.snapshot()
-        elif run.epoch - history.best_epoch >= self.patience:
+        elif waited is not None and waited >= self.patience:
             run.request_stop("early_stopping",
                              f"No improvement in {self.patience} epochs: stopped after epoch "
                              f"{run.epoch}, keeping the weights of epoch {history.best_epoch}.")
@@ -310,7 +288,7 @@ class ScheduleEta(Callback):
         run.optimizer.eta = self.schedule.eta(0, run.history)
 
     def on_epoch_end(self, run):
-        if run.stop_reason is not None or run.epoch + 1 >= run.epochs:
+        if run.epoch + 1 >= run.epochs:
             return
         run.optimizer.eta = self.schedule.eta(run.epoch + 1, run.history)
         if self.schedule.should_stop(run.history):
@@ -333,8 +311,6 @@ class ProgressLog(Callback):
 
     def on_epoch_end(self, run):
         history = run.history
-        if run.stop_reason == "diverged" or not history.epoch or history.epoch[-1] != run.epoch:
-            return
         if self.bar is not None:
             self.bar.update(1)
             if history.evaluation_accuracy:
@@ -366,8 +342,6 @@ class EpochFunction(Callback):
         self.function = function
 
     def on_epoch_end(self, run):
-        if run.stop_reason == "diverged":
-            return
         try:
             self.function(run.net, run.history)
         except StopTraining:
