@@ -17,8 +17,11 @@ CLASSROOM_PYTHON = Path(os.environ.get("CLASSROOM_VENV", Path(__file__).resolve(
 
 
 def _jupyter(*args, python=sys.executable):
+    """`jupyter ARGS` of the environment of ``python`` (its own jupyter commands come first)."""
+    bin_dir = str(Path(python).parent)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run([str(python), "-m", "jupyter", *args], capture_output=True, text=True,
-                            timeout=120, stdin=subprocess.DEVNULL)
+                            timeout=120, stdin=subprocess.DEVNULL, env=env)
     assert result.returncode == 0, result.stderr
     return (result.stdout + result.stderr).lower()
 
