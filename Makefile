@@ -10,6 +10,13 @@ STAMP  := $(VENV)/.installed
 CLASSROOM_VENV ?= .venv-classroom
 CLASSROOM_BIN  := $(abspath $(CLASSROOM_VENV))/bin
 CLASSROOM_STAMP := $(CLASSROOM_VENV)/.installed
+# The course's JupyterLab settings (jupyter/lab-settings.json: no news prompt, the light theme, a
+# larger text), installed as defaults for the JupyterLab of this environment only: the user's own
+# settings, in ~/.jupyter, are neither read here nor changed, and still win where they differ.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/nndl-companion.json
+# and its Jupyter server setting: git looks afresh at a lesson JupyterLab has saved, so that a lesson
+# run with outputs does not stop `git pull` (see the file)
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.py
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -43,7 +50,7 @@ help:
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
 
-env: $(STAMP)
+env: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +60,14 @@ $(STAMP): pyproject.toml
 	@if $(BIN)/python -c "import nbgrader" 2>/dev/null; then \
 	  $(BIN)/python -m pip uninstall --quiet --yes nbgrader; fi
 	@touch $(STAMP)
+
+$(LAB_SETTINGS): jupyter/lab-settings.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/lab-settings.json $@
+
+$(SERVER_CONFIG): jupyter/jupyter_server_config.py $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/jupyter_server_config.py $@
 
 classroom: $(CLASSROOM_STAMP)
 
@@ -84,11 +99,11 @@ git-filter:
 	  git config diff.ipynb.textconv '$(VENV)/bin/nbstripout -t'; \
 	fi
 
-lab: $(STAMP) git-filter
+lab: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
@@ -122,7 +137,8 @@ strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
 
 # Every lesson executed and rendered with nbconvert; build/html/index.html is the table of contents.
-# Runs offline (the pages load MathJax from a CDN when viewed; see the README).
+# The site works opened from disk with no network (it carries MathJax), and its sliders over a few
+# values move through pictures drawn at build time (docs/site.md).
 html: $(STAMP)
 	$(BIN)/python -m coursebook --notebooks notebooks --out build/html
 
@@ -132,7 +148,7 @@ bench: $(STAMP)
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
 # where it is missing; playwright (a dev dependency) drives it and never downloads a browser.
-browser-test: $(STAMP)
+browser-test: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG)
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:

@@ -7,8 +7,9 @@ writes into the new folder ``DIR``:
 
 - the repository's files that git tracks, except the grader's: the lessons (``notebooks/``),
   ``nbhelpers/``, the bundled data (``data/``), the README, ``Makefile``, ``pyproject.toml``,
-  ``environment.yml``, ``docs/``, the site builder; never ``assignments/`` (the solution
-  notebooks, the grader, the demo class), the tests or the course secret;
+  ``environment.yml``, ``docs/``, ``jupyter/`` (the JupyterLab settings), the site builder;
+  never ``assignments/`` (the solution notebooks, the grader, the demo class), the tests or the
+  course secret;
 - the assignments as released to this course (``assignments/release/<name>/``, made by
   ``nbgrader generate_assignment``, so with the course's own numbers) in
   ``notebooks/assignments/<name>/``, where ``make lab`` shows them;
@@ -35,7 +36,7 @@ __all__ = ["write_tree", "leaks", "main"]
 
 COURSE = Path(__file__).resolve().parent.parent
 KEEP = ("README.md", "LICENSE", "Makefile", "pyproject.toml", "environment.yml", ".gitignore",
-        ".gitattributes", "notebooks/", "nbhelpers/", "data/", "docs/", "coursebook/")
+        ".gitattributes", "notebooks/", "nbhelpers/", "data/", "docs/", "coursebook/", "jupyter/")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN COURSE",
            "BEGIN MARK SCHEME")
 
