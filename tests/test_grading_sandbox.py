@@ -1,7 +1,9 @@
 """The grading sandbox (assignments/nndl_grading/sandbox.py and launch.py), on its own.
 
 A probe script runs in the sandbox the way a student's kernel does and reports what it could do:
-read or change the instructor's files, reach the network, start processes, allocate without end.
+read or change the instructor's files, reach the network, start processes, allocate without end
+(in memory or in a file system held in memory). A real kernel, started by the kernel manager
+nbgrader uses, tries to win back its socket folder and to read the instructor's environment.
 It runs as the user running the tests and, when that is root (as in CI), once more as an ordinary
 user (nobody), with the system's Python. A CPU-time limit kills a busy loop.
 """
@@ -53,6 +55,8 @@ attempt("fork", os.fork)
 attempt("spawn", lambda: subprocess.run(["true"]))
 attempt("thread", lambda: [t.start() or t.join() for t in [threading.Thread(target=lambda: None)]])
 attempt("memory", lambda: [bytearray(100_000_000) for _ in range(100)])
+attempt("new file in /dev", lambda: open("/dev/scratch", "w").write("x"))
+attempt("memory in /dev/shm", lambda: [open(f"/dev/shm/{i}", "wb").write(bytes(1 << 20)) for i in range(8)])
 print(json.dumps(report))
 '''
 
@@ -60,7 +64,8 @@ EXPECTED = {"read secret": "FileNotFoundError", "list course": "FileNotFoundErro
             "change hand-in": "denied", "new file here": "done", "new file above": "denied",
             "new file in /tmp": "denied", "temporary file": "done", "change package": "denied",
             "network": "ConnectionRefusedError", "fork": "denied", "spawn": "denied",
-            "thread": "done", "memory": "MemoryError"}
+            "thread": "done", "memory": "MemoryError", "new file in /dev": "denied",
+            "memory in /dev/shm": "OSError"}      # no space left: a file system of 1 MB
 
 
 def _folder(path, mode=0o755):
@@ -152,3 +157,65 @@ def test_grading_without_the_sandbox_only_when_asked(base, monkeypatch):
     monkeypatch.setenv("PATH", str(base))                                 # no bwrap to be found
     with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
         asyncio.run(manager._async_pre_start_kernel(cwd=str(base)))
+
+
+KERNEL_ATTACKS = r'''
+import glob, json, os, shutil
+runtime = {runtime!r}
+attempts = {{}}
+def attempt(name, action):
+    try:
+        action()
+        attempts[name] = "done"
+    except OSError as error:
+        attempts[name] = error.errno
+attempt("take back the socket folder", lambda: os.chmod(runtime, 0o700))
+attempt("new file there", lambda: open(os.path.join(runtime, "filler"), "wb").write(bytes(1000)))
+attempt("grow a file there", lambda: open(os.path.join(runtime, "seccomp.bpf"), "ab").write(bytes(1000)))
+attempt("copy a file with its mode", lambda: shutil.copy(os.path.join(runtime, "kernel.json"), "copy.json"))
+secret = [path for path in glob.glob("/proc/*/environ") if b"{secret}" in open(path, "rb").read()]
+print(json.dumps({{"attempts": attempts, "secret": secret, "environ": "{secret}" in str(os.environ)}}))
+'''
+
+
+def test_a_kernel_keeps_out_of_its_socket_folder_and_the_instructors_environment(base, monkeypatch):
+    """The kernel owns the folder of its sockets, which the grader sees: once it has started it
+    may neither write there nor give itself back that right (its files would fill the grader's
+    disk, one at a time under the file-size limit). The instructor's environment (where the course
+    secret may be) reaches no process of the sandbox."""
+    import jupyter_client  # noqa: F401 - the kernel manager's own library
+
+    secret = "the course secret, from the environment"
+    monkeypatch.setenv("NNDL_COURSE_SECRET", secret)
+    work = _folder(base / "work")
+    (work / "hand-in.ipynb").write_text("{}")
+
+    async def attack():
+        manager = sandbox.SandboxKernelManager()
+        await manager.start_kernel(cwd=str(work))
+        client = manager.client()
+        client.start_channels()
+        printed = []
+        try:
+            await client.wait_for_ready(timeout=60)
+            manager.lock()
+            runtime = manager._runtime_dir
+            before = sorted(os.listdir(runtime))
+            await client.execute_interactive(
+                KERNEL_ATTACKS.format(runtime=runtime, secret=secret), timeout=60,
+                output_hook=lambda msg: printed.append(str(msg["content"].get("text") or
+                                                           msg["content"].get("evalue") or "")))
+            printed = [text for text in printed if text]
+            assert printed, "the kernel printed nothing"
+            return json.loads(printed[-1]), before, sorted(os.listdir(runtime)), runtime
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    report, before, after, runtime = asyncio.run(attack())
+    assert report["attempts"] == {"take back the socket folder": "done",     # (it does nothing)
+                                  "new file there": 13, "grow a file there": 13,
+                                  "copy a file with its mode": "done"}
+    assert after == before
+    assert report["secret"] == [] and not report["environ"]
+    assert not os.path.exists(runtime)                                      # deleted with the kernel

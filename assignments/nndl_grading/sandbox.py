@@ -15,12 +15,15 @@ through ``launch.py`` (resource limits, then ``bwrap``) with:
   own), no new session's terminal, no capabilities, no way to gain privileges;
 - no new processes: a seccomp filter refuses ``fork``, ``vfork`` and every ``clone`` that does not
   make a thread, so a fork bomb fails at its first fork (threads still work);
+- a read-only ``/dev`` (with a ``/dev/shm`` of 1 MB): memory in a file system is not counted by
+  the memory limit, so no file system the kernel can write to is without a bound;
 - limits on CPU time (``cpu_seconds``: the kernel is killed when it has used them), on memory
   (``memory_bytes`` of address space: allocations beyond fail with ``MemoryError``), on the size
   of any file it writes and on open files.
 
 The kernel talks to the grader over Unix sockets in a folder of its own (``/tmp/nndl-sandbox-*``);
-``lock()`` takes away the kernel's right to write there once it has started. The folder is
+``lock()`` takes away the kernel's right to write there once it has started (and the seccomp
+filter its right to give that back to itself: ``chmod`` does nothing in the sandbox). The folder is
 deleted with the kernel.
 
 Grading without the sandbox happens only when the instructor asks for it
@@ -44,7 +47,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode
 
-__all__ = ["SandboxKernelManager", "SandboxUnavailable", "seccomp_program", "bwrap_arguments",
+__all__ = ["SandboxKernelManager", "SandboxUnavailable", "seccomp_program", "bwrap_arguments", "lock_folder",
            "UNSANDBOXED"]
 
 UNSANDBOXED = "NNDL_GRADE_WITHOUT_SANDBOX"
@@ -63,8 +66,9 @@ _ALLOW, _KILL = 0x7FFF0000, 0x80000000
 _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
 _ARCHES = {   # audit architecture, syscall numbers
-    "x86_64": (0xC000003E, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435}),
-    "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435}),
+    "x86_64": (0xC000003E, {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435,
+                            "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452}),
+    "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435, "fchmod": 52, "fchmodat": 53, "fchmodat2": 452}),
 }
 
 
@@ -75,8 +79,11 @@ def _ins(code, k, jt=0, jf=0):
 def seccomp_program(machine=None):
     """The classic-BPF seccomp filter (bytes) that refuses new processes on this machine's
     architecture: ``fork``/``vfork`` and ``clone`` without CLONE_THREAD fail with EPERM, ``clone3``
-    with ENOSYS (so the C library falls back to ``clone``, which makes threads); system calls of
-    another architecture (32-bit calls on x86-64) kill the process."""
+    with ENOSYS (so the C library falls back to ``clone``, which makes threads); the ``chmod``
+    calls change nothing and report success (a kernel owns its socket folder: it could otherwise
+    give itself back the right to write there that ``lock`` took, while code that copies a file's
+    mode still runs); system calls of another architecture (32-bit calls on x86-64) kill the
+    process."""
     machine = machine or platform.machine()
     if machine not in _ARCHES:
         raise SandboxUnavailable(f"the sandbox knows the system calls of {sorted(_ARCHES)}, not {machine}")
@@ -87,6 +94,9 @@ def seccomp_program(machine=None):
     for name in ("fork", "vfork"):
         if name in numbers:
             program += [_ins(_JEQ, numbers[name], 0, 1), _ins(_RET, 0x00050000 | _EPERM)]
+    for name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):   # "done", and nothing is done
+        if name in numbers:
+            program += [_ins(_JEQ, numbers[name], 0, 1), _ins(_RET, 0x00050000)]
     program += [_ins(_JEQ, numbers["clone3"], 0, 1), _ins(_RET, 0x00050000 | _ENOSYS)]
     program += [_ins(_JEQ, numbers["clone"], 0, 4), _ins(_LD, 16),      # the low half of flags
                 _ins(_JSET, _CLONE_THREAD, 0, 1), _ins(_RET, _ALLOW), _ins(_RET, 0x00050000 | _EPERM)]
@@ -134,7 +144,10 @@ def bwrap_arguments(*, workdir, runtime_dir, read_only, python, argv, workdir_by
         spaces = ["--unshare-user", *spaces, "--disable-userns"]
     home = "/tmp/home"
     args = ["bwrap", *spaces, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--seccomp", "{seccomp_fd}", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--seccomp", "{seccomp_fd}", *_system_binds(), "--proc", "/proc",
+            # /dev as bwrap makes it is a tmpfs without bound, in memory the limits do not count:
+            # read-only, with a small /dev/shm
+            "--dev", "/dev", "--remount-ro", "/dev", "--size", str(1 << 20), "--tmpfs", "/dev/shm",
             "--size", str(1 << 20), "--tmpfs", "/tmp", "--dir", home]
     for path in read_only:
         if os.path.exists(path):
@@ -166,6 +179,14 @@ def _python_paths(python):
     out = subprocess.run([python, "-c", "import sys; print(sys.prefix); print(sys.base_prefix)"],
                          capture_output=True, text=True, check=True, timeout=60).stdout.split("\n")
     return [p for p in dict.fromkeys(os.path.realpath(p) for p in out[:2] if p)]
+
+
+def lock_folder(folder):
+    """Make ``folder`` and its regular files read-only (its sockets stay as they are)."""
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            os.chmod(entry.path, 0o400)
+    os.chmod(folder, 0o500)
 
 
 # ---------------------------------------------------------------- the kernel manager
@@ -240,9 +261,10 @@ class SandboxKernelManager(AsyncKernelManager):
                 "--quiet", "--", *bwrap]
 
     def lock(self):
-        """Take away the kernel's right to make files in its socket folder (once it has started)."""
+        """Take away the kernel's right to make files in its socket folder and to write to the
+        files there (once it has started); its seccomp filter keeps it from giving them back."""
         if self._runtime_dir and self._sandbox_wanted():
-            os.chmod(self._runtime_dir, 0o500)
+            lock_folder(self._runtime_dir)
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
