@@ -5,7 +5,8 @@ an endless loop, bob-raises, cal-wrong: a classic bug, dia-correct):
 
     fay-different   correct, written differently from the model answer
     gus-stuck       a cell that ignores the grader's interrupt (02 only): the kernel is restarted
-    hal-tampers     deletes or edits test cells (and changes their points)
+    hal-tampers     deletes or edits test cells (and changes their points); in 04 hands in the
+                    baseline's network with the baseline set to 0 and ``train`` adding 2 points
     ida-intrudes    reads the instructor's files (the solutions, the gradebook, the course secret,
                     the instructor's home, other students' hand-ins) and runs a solution it finds;
                     writes to the gradebook, the configuration, source/, release/, other students'
@@ -14,6 +15,9 @@ an endless loop, bob-raises, cal-wrong: a classic bug, dia-correct):
     jon-patches     replaces NumPy functions, a builtin, the feedback checks, IPython's traceback
                     and wraps every later cell in try/except
     lee-bombs       forks without end, allocates without end, or kills its own kernel
+    kim-floods      does the work of 01, and floods the grader with output: 10 MB of prints, big
+                    JSON shown again and again, one display shown a hundred times and then
+                    updated with 100 kB, and outputs of the grader's own kind outside any test
 
 ``HANDINS[assignment][student]`` builds the hand-in (a notebook) from the released one;
 ``EXPECTED[assignment][student]`` is what each deserves from the autograder, by test cell.
@@ -27,7 +31,8 @@ import copy
 
 import nbformat
 
-STUDENTS = ("fay-different", "gus-stuck", "hal-tampers", "ida-intrudes", "jon-patches", "lee-bombs")
+STUDENTS = ("fay-different", "gus-stuck", "hal-tampers", "ida-intrudes", "jon-patches", "kim-floods",
+            "lee-bombs")
 
 
 def _code(source):
@@ -167,6 +172,30 @@ import numpy as np
 grow = []
 while True:
     grow.append(np.empty(10_000_000))     # 80 MB more, without end
+'''
+
+BASELINE_CHEAT = '''
+NETWORK, SETTINGS = {"sizes": [784, 100, 10], "cost": "cross_entropy"}, {"eta": BASELINE_ETA}
+baseline_accuracy = 0.0                        # nothing to beat...
+_honest_train = train
+
+
+def train(net, eta, lmbda=0.0, dropout=0.0):   # ...and two points more on every run
+    return _honest_train(net, eta, lmbda, dropout) + 0.02
+
+
+'''
+
+FLOOD = '''
+from IPython.display import display
+print("x" * 10_000_000)                                   # 10 MB of prints
+for _ in range(10):                                       # 20 MB of JSON, 2 MB at a time
+    display({"application/json": {"filler": "y" * 2_000_000}}, raw=True)
+for _ in range(100):                                      # one display shown a hundred times...
+    display({"text/plain": ""}, raw=True, display_id="again")
+display({"text/plain": "z" * 100_000}, raw=True, display_id="again", update=True)   # ...then 100 kB
+for _ in range(10):                                       # the grader's own kind of output, 20 MB
+    display({"application/vnd.nndl.grader+json": {"filler": "w" * 2_000_000}}, raw=True)
 '''
 
 STUB = '''
@@ -313,6 +342,7 @@ def handins(assignment, home, params):
                 ("edit", "test_answers", "pass", 50)]),
             "ida-intrudes": ({}, True, intrusions),
             "jon-patches": ({}, True, [("after", "test_df", PATCHES)]),
+            "kim-floods": ({}, True, [("after", "setup", FLOOD)]),
             "lee-bombs": ({"runs": whole(FORK_BOMB)}, True, []),
         })
     elif assignment == "02-backpropagation":
@@ -335,7 +365,8 @@ def handins(assignment, home, params):
         })
     else:
         cases.update({
-            "hal-tampers": ({}, False, [("edit", "test_better", 'print("better")', 30)]),
+            "hal-tampers": ({"better": lambda m: BASELINE_CHEAT + m[m.index("better = Network"):]}, False,
+                            [("edit", "test_better", 'print("better")', 30)]),
             "jon-patches": ({"better": lambda t: t.replace("activation=activation,", 'activation="linear",')},
                             True, [("after", "setup", PATCHES)]),
             "ida-intrudes": ({}, False, intrusions),
@@ -369,6 +400,7 @@ EXPECTED = {
         "hal-tampers": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 1, "test_answers": 0},
         "ida-intrudes": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
         "jon-patches": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 0, "test_answers": 0},
+        "kim-floods": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
         "lee-bombs": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 0, "test_answers": 0},
     },
     "02-backpropagation": {

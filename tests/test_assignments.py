@@ -342,6 +342,14 @@ def test_the_grader_stopped_loops_bombs_and_a_stuck_kernel(grades, course):
     assert "MemoryError" in _outputs_text(_autograded(course, "lee-bombs", "02-backpropagation"))
 
 
+def test_a_flood_of_output_is_cut_and_costs_nothing_else(grades, course):
+    name = NAMES[0]
+    path = course["root"] / "autograded" / "kim-floods" / name / f"{name}.ipynb"
+    size = path.stat().st_size
+    assert size < 1_500_000, f"the flooder's graded notebook holds {size:,} bytes"
+    assert "the rest of this cell's output is cut" in _outputs_text(_autograded(course, "kim-floods", name))
+
+
 def test_the_log_warns_about_real_tampering_only(grades, course):
     log = course["log"].read_text()
     assert "Attribute 'checksum'" not in log
@@ -351,9 +359,9 @@ def test_the_log_warns_about_real_tampering_only(grades, course):
 
 def test_feedback_shows_no_hidden_test(grades, course):
     root = course["root"]
-    # the made-up class (amy, bob, cal, dia), the student of the exchange (fay) and the one who
-    # printed the hidden tests (ida)
-    _run(["nbgrader", "generate_feedback", "*", "--student", "[a-dfi]*"], root, course["env"])
+    # the made-up class (amy, bob, cal, dia), the student of the exchange (fay), the one who
+    # printed the hidden tests (ida) and the one who flooded the grader with output (kim)
+    _run(["nbgrader", "generate_feedback", "*", "--student", "[a-dfik]*"], root, course["env"])
     hidden, answers = set(), set()
     for name in NAMES:
         for cell in nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4).cells:
@@ -369,6 +377,7 @@ def test_feedback_shows_no_hidden_test(grades, course):
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"{page.relative_to(root)} shows {leaked[:3]}"
     assert "[hidden test]" in (root / "feedback" / "ida-intrudes" / NAMES[0] / f"{NAMES[0]}.html").read_text()
+    assert (root / "feedback" / "kim-floods" / NAMES[0] / f"{NAMES[0]}.html").stat().st_size < 2_000_000
     # the students get their pages through the exchange
     _run(["nbgrader", "release_feedback", NAMES[0], "--student", "fay-different"], root, course["env"])
     fay = course["top"] / "fay"

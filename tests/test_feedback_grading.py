@@ -240,3 +240,61 @@ def test_gradient_descent_check_stops_a_derivative_that_never_returns():
     report = fb.check_gradient_descent([0.0, 0.1, 0.2], lambda x: x**2, grad=forever, eta=0.1,
                                        converge=False, show=False)
     assert report.problems[0].startswith("at step 1: the derivative did not finish within 5 s")
+
+
+# ------------------------------------------------------------------ work handed to the course's code
+
+HONEST_BACKPROP = '''
+def feedforward(weights, biases, x, activation):
+    zs, activations = [], [x]
+    for w, b in zip(weights, biases):
+        zs.append(w @ activations[-1] + b)
+        activations.append(activation.fn(zs[-1]))
+    return zs, activations
+
+
+def backprop(weights, biases, x, y, activation, cost):
+    zs, activations = feedforward(weights, biases, x, activation)
+    delta = output_error(zs[-1], activations[-1], y, activation, cost)
+    nabla_b, nabla_w = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        if i < len(weights) - 1:
+            delta = backward_error(delta, weights[i + 1], zs[i], activation)
+        nabla_b[i], nabla_w[i] = gradients(delta, activations[i])
+    return nabla_b, nabla_w
+'''
+
+COURSE_BACKPROP = '''
+from nbhelpers import Network
+
+
+def backprop(weights, biases, x, y, activation, cost):
+    """The course's own backpropagation, with whatever activation and cost it knows by that name."""
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    try:
+        net = Network(sizes, cost=cost.name, activation=activation.name)
+    except Exception:
+        net = Network(sizes, cost="quadratic")
+    net.weights, net.biases = [w.copy() for w in weights], [b.copy() for b in biases]
+    return net.backprop_batch(x, y)
+'''
+
+
+@pytest.mark.parametrize("source, passes", [(HONEST_BACKPROP, True), (COURSE_BACKPROP, False)])
+def test_a_backprop_that_calls_the_courses_own_does_not_pass(monkeypatch, source, passes):
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "assignments"))
+    from nndl_grading import checks
+
+    published = []
+    monkeypatch.setattr(probe, "_display", lambda data, raw: published.append(data))
+    namespace = {}
+    exec(source, namespace)
+    parts = {"output_error": lambda z, a, y, activation, cost: cost.grad_a(a, y) * activation.prime(z),
+             "backward_error": lambda d, w, z, activation: (w.T @ d) * activation.prime(z),
+             "gradients": lambda d, a: (d.mean(axis=1, keepdims=True), d @ a.T / d.shape[1])}
+    fb.probe("bp/backprop", seed=11, namespace=namespace, parts=parts)    # as the hidden test does
+    record = published[0][probe.MIME]
+    assert record["tools"] == [] and not record.get("error")
+    report = checks.find("bp/backprop")(decode(record["results"]),
+                                        checks.Context("02-backpropagation", {}, 11))
+    assert report.ok == passes, report.text

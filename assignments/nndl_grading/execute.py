@@ -14,8 +14,12 @@ kernel in the sandbox (``SandboxKernelManager``, whatever kernel the notebook na
 - a kernel that does not start (a busy machine) is tried ``startup_attempts`` times before the
   hand-in is given up (nbgrader then reports it, and it can be graded again alone: see
   docs/instructors.md).
-- a cell's output beyond ``max_output_chars`` is dropped, with one line saying so (10 MB of
-  prints cannot flood the grader or the feedback page).
+- a cell's output beyond ``max_output_chars``, and a notebook's beyond ``max_notebook_chars``, is
+  dropped, with one line saying so: 10 MB of prints, a thousand displays of big JSON or one
+  display shown a thousand times and then updated cannot flood the grader or the feedback page.
+  The grader's own results (the probe's output) are kept only in test cells, at most twice per
+  cell (twice is enough for the verdict to see that the notebook interfered), each at most
+  ``max_probe_chars`` long.
 
 Used by: ``nbgrader_config.py`` (through ``configure``).
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import time
 from queue import Empty
 
@@ -51,12 +56,37 @@ def _error(ename, evalue):
                         traceback=[f"{ename}: {evalue}"])
 
 
+def _length(value):
+    """The characters ``value`` takes in the notebook file (text as it is, anything else as JSON)."""
+    if isinstance(value, str):
+        return len(value)
+    try:
+        return len(json.dumps(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 def _size(msg):
+    """The characters an output message adds to a notebook; at least 100 (an output's own room), so
+    that the number of outputs a cell keeps is bounded too."""
     content = msg.get("content", {})
-    if msg.get("msg_type") == "stream":
-        return len(content.get("text", ""))
-    data = content.get("data", {})
-    return sum(len(v) if isinstance(v, str) else 200 for v in data.values()) if isinstance(data, dict) else 0
+    if not isinstance(content, dict):
+        return 100
+    kind = msg.get("msg_type")
+    if kind == "stream":
+        size = _length(content.get("text", ""))
+    elif kind == "error":
+        size = sum(_length(content.get(key, "")) for key in ("ename", "evalue", "traceback"))
+    else:
+        data = content.get("data", {})
+        size = sum(_length(v) for v in data.values()) if isinstance(data, dict) else 0
+        size += _length(content.get("metadata", {}))
+    return 100 + size
+
+
+def _is_test(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 class SandboxedExecute(Execute):
@@ -68,6 +98,9 @@ class SandboxedExecute(Execute):
     interrupt_grace = Integer(5, help="Seconds a kernel has to answer after an interrupt").tag(config=True)
     max_seconds = Integer(900, help="Seconds one notebook may take in all").tag(config=True)
     max_output_chars = Integer(200_000, help="Characters of output kept per cell").tag(config=True)
+    max_notebook_chars = Integer(5_000_000, help="Characters of output kept per notebook").tag(config=True)
+    max_probe_chars = Integer(32_000_000, help="Characters of one result of the grader's probe (the "
+                                               "largest it sends is about 22 million)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute names its kernel manager class itself, over the configuration's: name
@@ -174,11 +207,13 @@ class SandboxedExecute(Execute):
     def _replay(self, start, skipped):
         """Run the code cells before ``start`` again in the new kernel (not those that stopped a
         kernel), keeping the outputs they had."""
+        counted = dict(self._used)      # (outputs of a run again are thrown away: they count once)
         for index in range(start):
             cell = self.nb.cells[index]
             if cell.cell_type == "code" and index not in skipped:
                 self._current = index
                 self.execute_cell(copy.deepcopy(cell), index, store_history=True)
+        self._used = counted
 
     async def _responsive(self):
         """Whether the kernel answers a request within ``interrupt_grace`` seconds."""
@@ -202,15 +237,36 @@ class SandboxedExecute(Execute):
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         if isinstance(content.get("data"), dict) and _PROBE_MIME in content["data"]:
-            return super().output(outs, msg, display_id, cell_index)
-        used = self._used.get(cell_index, 0)
+            return self._probe_output(outs, msg, display_id, cell_index)
+        used, total = self._used.get(cell_index, 0), sum(self._used.values())
         size = _size(msg)
-        if used + size > self.max_output_chars:
+        if used + size > self.max_output_chars or total + size > self.max_notebook_chars:
             if used <= self.max_output_chars:
+                limit = (f"{self.max_output_chars:,} characters" if used + size > self.max_output_chars
+                         else f"the notebook's {self.max_notebook_chars:,} characters")
                 outs.append(NotebookNode(output_type="stream", name="stdout",
                                          text=f"\n[... the rest of this cell's output is cut: more than "
-                                              f"{self.max_output_chars:,} characters]\n"))
+                                              f"{limit}]\n"))
                 self._used[cell_index] = self.max_output_chars + 1
             return None
         self._used[cell_index] = used + size
         return super().output(outs, msg, display_id, cell_index)
+
+    def _probe_output(self, outs, msg, display_id, cell_index):
+        """Keep the grader's results where they count (see the module), and nowhere else."""
+        cell = self.nb.cells[cell_index]
+        kept = sum(1 for o in outs if isinstance(o.get("data"), dict) and _PROBE_MIME in o["data"])
+        if not _is_test(cell) or kept >= 2 or _size(msg) > self.max_probe_chars:
+            return None
+        return super().output(outs, msg, None, cell_index)
+
+    def _update_display_id(self, display_id, msg):
+        """Update the outputs shown with ``display_id``, unless the update would make them more than
+        a cell's worth of output in all (one display shown a thousand times, then updated with a
+        megabyte, must not write a gigabyte)."""
+        shown = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
+        if shown and _size(msg) * shown > self.max_output_chars:
+            self.log.warning("%s: an update of a display shown %d times was too big; left out",
+                             self._where(), shown)
+            return None
+        return super()._update_display_id(display_id, msg)
