@@ -17,7 +17,8 @@ an endless loop, bob-raises, cal-wrong: a classic bug, dia-correct):
     lee-bombs       forks without end, allocates without end, or kills its own kernel
     kim-floods      does the work of 01, and floods the grader with output: 10 MB of prints, big
                     JSON shown again and again, one display shown a hundred times and then
-                    updated with 100 kB, and outputs of the grader's own kind outside any test
+                    updated with 100 kB, and outputs of the grader's own kind outside any test;
+                    puts scripts for the instructor's browser in outputs and in a written answer
 
 ``HANDINS[assignment][student]`` builds the hand-in (a notebook) from the released one;
 ``EXPECTED[assignment][student]`` is what each deserves from the autograder, by test cell.
@@ -196,6 +197,16 @@ for _ in range(100):                                      # one display shown a 
 display({"text/plain": "z" * 100_000}, raw=True, display_id="again", update=True)   # ...then 100 kB
 for _ in range(10):                                       # the grader's own kind of output, 20 MB
     display({"application/vnd.nndl.grader+json": {"filler": "w" * 2_000_000}}, raw=True)
+# and code for the instructor's browser, where the Formgrader and the feedback pages show outputs
+display({"text/html": "<script>/*kim-was-here*/</script><img src=x onerror='/*kim-was-here*/'>",
+         "application/javascript": "/*kim-was-here*/", "text/markdown": "<script>/*kim-was-here*/</script>",
+         "text/plain": "a table"}, raw=True)
+'''
+
+# ... and in a written answer (rendered as HTML in the Formgrader and on the feedback page)
+SCRIPT_IN_ANSWER = '''
+
+<img src="x" onerror="/*kim-was-here*/"><script>/*kim-was-here*/</script>
 '''
 
 STUB = '''
@@ -342,7 +353,8 @@ def handins(assignment, home, params):
                 ("edit", "test_answers", "pass", 50)]),
             "ida-intrudes": ({}, True, intrusions),
             "jon-patches": ({}, True, [("after", "test_df", PATCHES)]),
-            "kim-floods": ({}, True, [("after", "setup", FLOOD)]),
+            "kim-floods": ({"explain_largest_rate": lambda model: model + SCRIPT_IN_ANSWER}, True,
+                           [("after", "setup", FLOOD)]),
             "lee-bombs": ({"runs": whole(FORK_BOMB)}, True, []),
         })
     elif assignment == "02-backpropagation":

@@ -11,12 +11,14 @@ and instructor's home), with the instructor's environment (``make classroom``: n
    made-up class (``make_demo_class.py``) hands in through the exchange, and a hostile class
    (``tests/hostile_class.py``: correct but different, stuck, tampering with test cells, reading
    the instructor's files, replacing the tools, writing to the gradebook, configuration and
-   solutions, fork and memory bombs) straight into ``submitted/``;
+   solutions, fork and memory bombs, floods of output and scripts for the instructor's browser)
+   straight into ``submitted/``;
 3. one ``nbgrader autograde "*"``, in the background while the quick tests run, grades them all in
    the sandbox; every hand-in gets exactly the points it deserves, test cell by test cell;
 4. afterwards every instructor file is byte-identical, the attacks report that they found and
    changed nothing, and the log warns only about real tampering;
-5. the feedback pages hold no line of any hidden test, even where a student printed them;
+5. the feedback pages hold no line of any hidden test, even where a student printed them, and
+   run no student's script; a flood of output is cut;
    regrading one student with ``--force`` retries a kernel that would not start; a roster is
    imported and the grades exported one row per student; solutions are released.
 
@@ -33,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import hostile_class as hostile
@@ -342,12 +345,101 @@ def test_the_grader_stopped_loops_bombs_and_a_stuck_kernel(grades, course):
     assert "MemoryError" in _outputs_text(_autograded(course, "lee-bombs", "02-backpropagation"))
 
 
+class _Scripts(HTMLParser):
+    """What a browser would run in a page: the text of its scripts and its on... attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.code, self._in_script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_script = tag == "script"
+        self.code += [value or "" for key, value in attrs if key.startswith("on")]
+        self.code += [value for key, value in attrs if key in ("src", "href") and (value or "").strip()
+                      .lower().startswith("javascript:")]
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.code.append(data)
+
+
 def test_a_flood_of_output_is_cut_and_costs_nothing_else(grades, course):
     name = NAMES[0]
     path = course["root"] / "autograded" / "kim-floods" / name / f"{name}.ipynb"
     size = path.stat().st_size
     assert size < 1_500_000, f"the flooder's graded notebook holds {size:,} bytes"
-    assert "the rest of this cell's output is cut" in _outputs_text(_autograded(course, "kim-floods", name))
+    nb = _autograded(course, "kim-floods", name)
+    assert "the rest of this cell's output is cut" in _outputs_text(nb)
+    kinds = {kind for cell in nb.cells for output in cell.get("outputs", [])
+             for kind in output.get("data", {})}
+    assert kinds <= {"text/plain", "image/png", "image/jpeg"}, kinds     # nothing a browser runs
+
+
+OUTPUTS = r'''
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+from nndl_grading.execute import SandboxedExecute
+
+MIME = "application/vnd.nndl.grader+json"
+nb = nbformat.v4.new_notebook()
+nb.cells = [nbformat.v4.new_code_cell("") for _ in range(3)]
+nb.cells[2].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test", "points": 1}
+grader = SandboxedExecute()
+NotebookClient.__init__(grader, nb, None)
+grader.reset_execution_trackers()
+grader.clear_before_next_output, grader._used, grader.resources = False, {}, {}
+
+
+def show(cell, data, display_id=None, kind="display_data"):
+    msg = {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "m"},
+           "content": {"data": data, "metadata": {}, "transient": {"display_id": display_id}}}
+    if kind == "update_display_data":
+        return grader._update_display_id(display_id, msg)
+    return grader.output(nb.cells[cell].outputs, msg, display_id, cell)
+
+
+for _ in range(10):
+    show(0, {"application/json": {"filler": "y" * 2_000_000}})
+for _ in range(100):
+    show(0, {"text/plain": ""}, display_id="again")
+show(0, {"text/plain": "z" * 100_000}, display_id="again", kind="update_display_data")
+show(1, {MIME: {"filler": "w" * 2_000_000}})
+show(1, {"text/html": "<script></script>", "application/javascript": "", "text/plain": "a table"})
+for _ in range(3):
+    show(2, {MIME: {"test": "test"}})
+print(json.dumps({"size": len(nbformat.writes(nb)),
+                  "results": [sum(MIME in o.get("data", {}) for o in c.outputs) for c in nb.cells],
+                  "kinds": sorted({k for c in nb.cells for o in c.outputs for k in o.get("data", {})})}))
+'''
+
+
+def test_the_grader_keeps_a_bounded_harmless_share_of_any_output():
+    """What a notebook shows reaches the graded notebook bounded in size (big JSON, a display shown
+    a hundred times and then updated), the grader's own kind of output only in test cells and at
+    most twice, and nothing a browser would run."""
+    out = _run([CLASSROOM_BIN / "python", "-c", OUTPUTS], COURSE,
+               dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["size"] < 100_000, report["size"]
+    assert report["results"] == [0, 0, 2]
+    assert report["kinds"] == ["application/vnd.nndl.grader+json", "text/plain"]
+
+
+def test_pages_the_instructor_opens_run_no_students_code(grades, course):
+    """The Formgrader and the feedback pages show the graded notebook as HTML, in the browser of
+    the instructor (where the Formgrader has the rights of the instructor's Jupyter server)."""
+    name = NAMES[0]
+    root = course["root"]
+    _run(["nbgrader", "generate_feedback", name, "--student", "kim-floods", "--force"], root, course["env"])
+    page = (root / "feedback" / "kim-floods" / name / f"{name}.html").read_text()
+    assert "kim-was-here" in page                                 # shown, as text,
+    scripts = _Scripts()
+    scripts.feed(page)
+    assert not [code for code in scripts.code if "kim-was-here" in code]   # never run
 
 
 def test_the_log_warns_about_real_tampering_only(grades, course):

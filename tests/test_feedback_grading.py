@@ -232,6 +232,7 @@ def test_probe_swaps_in_the_stand_ins_and_puts_the_students_functions_back(monke
     assert results[0]["value"][0] == "the course's"
 
 
+@pytest.mark.slow      # waits out the 5 s time limit
 def test_gradient_descent_check_stops_a_derivative_that_never_returns():
     def forever(x):
         while True:

@@ -8,7 +8,8 @@
   survives endless loops, bombs and busy machines (``execute``), puts back test cells a student
   deleted (``cells``), and decides every hidden test's points outside the notebook
   (``verdicts``, ``checks``);
-- ``generate_feedback`` shows no hidden test (``hide``);
+- ``generate_feedback`` shows no hidden test (``hide``), and it and the Formgrader run no
+  student's HTML or script;
 - ``export`` writes one row per student and one column per assignment (``export``).
 
 ``make student-tree`` (``student_tree``) writes what students get. Nothing in this package is ever
@@ -72,3 +73,6 @@ def configure(c, course_dir):
     if os.environ.get("NBHELPERS_DATA_DIR"):
         c.SandboxKernelManager.environment = {"NBHELPERS_DATA_DIR": os.path.realpath(DATA_DIR)}
     c.ExportApp.plugin_class = "nndl_grading.export.LmsExport"
+    # the Formgrader and the feedback pages show students' written answers (Markdown, which may
+    # hold HTML) in the instructor's browser: as text and pictures, never as scripts
+    c.HTMLExporter.sanitize_html = True

@@ -20,6 +20,9 @@ kernel in the sandbox (``SandboxKernelManager``, whatever kernel the notebook na
   The grader's own results (the probe's output) are kept only in test cells, at most twice per
   cell (twice is enough for the verdict to see that the notebook interfered), each at most
   ``max_probe_chars`` long.
+- of what a display shows, only plain text and PNG or JPEG images are kept (with their width and
+  height): no HTML, JavaScript, Markdown, SVG or widget, which would run, or could, in the browser
+  of the instructor who opens the Formgrader or a feedback page.
 
 Used by: ``nbgrader_config.py`` (through ``configure``).
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 import time
 from queue import Empty
 
@@ -82,6 +86,25 @@ def _size(msg):
         size = sum(_length(v) for v in data.values()) if isinstance(data, dict) else 0
         size += _length(content.get("metadata", {}))
     return 100 + size
+
+
+_SHOWN = {"text/plain", "image/png", "image/jpeg", _PROBE_MIME}
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*\Z")
+
+
+def _harmless(msg):
+    """``msg`` with its display data cut down to plain text, images and the grader's results."""
+    content = msg.get("content")
+    if not isinstance(content, dict) or not isinstance(content.get("data"), dict):
+        return msg
+    data = {kind: value for kind, value in content["data"].items() if kind in _SHOWN
+            and (kind == _PROBE_MIME or isinstance(value, str))
+            and (not kind.startswith("image/") or _BASE64.match(value))}
+    metadata = content.get("metadata") if isinstance(content.get("metadata"), dict) else {}
+    metadata = {kind: {key: size for key, size in value.items() if key in ("width", "height")
+                       and isinstance(size, (int, float)) and not isinstance(size, bool)}
+                for kind, value in metadata.items() if kind in data and isinstance(value, dict)}
+    return {**msg, "content": {**content, "data": data, "metadata": metadata}}
 
 
 def _is_test(cell):
@@ -235,6 +258,7 @@ class SandboxedExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
+        msg = _harmless(msg)
         content = msg.get("content", {})
         if isinstance(content.get("data"), dict) and _PROBE_MIME in content["data"]:
             return self._probe_output(outs, msg, display_id, cell_index)
@@ -264,6 +288,7 @@ class SandboxedExecute(Execute):
         """Update the outputs shown with ``display_id``, unless the update would make them more than
         a cell's worth of output in all (one display shown a thousand times, then updated with a
         megabyte, must not write a gigabyte)."""
+        msg = _harmless(msg)
         shown = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
         if shown and _size(msg) * shown > self.max_output_chars:
             self.log.warning("%s: an update of a display shown %d times was too big; left out",
