@@ -9,7 +9,7 @@
   deleted (``cells``), and decides every hidden test's points outside the notebook
   (``verdicts``, ``checks``);
 - ``generate_feedback`` shows no hidden test (``hide``), and it and the Formgrader run no
-  student's HTML or script;
+  student's HTML or script (``pages``);
 - ``export`` writes one row per student and one column per assignment (``export``).
 
 ``make student-tree`` (``student_tree``) writes what students get. Nothing in this package is ever
@@ -74,5 +74,7 @@ def configure(c, course_dir):
         c.SandboxKernelManager.environment = {"NBHELPERS_DATA_DIR": os.path.realpath(DATA_DIR)}
     c.ExportApp.plugin_class = "nndl_grading.export.LmsExport"
     # the Formgrader and the feedback pages show students' written answers (Markdown, which may
-    # hold HTML) in the instructor's browser: as text and pictures, never as scripts
+    # hold HTML) in the instructor's browser: as text and pictures, never as scripts (nbgrader's
+    # templates render Markdown cells without nbconvert's sanitize_html, hence the filter)
     c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"markdown2html": "nndl_grading.pages.markdown2html"}
