@@ -33,19 +33,23 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env classroom student-tree git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean
+.PHONY: help env classroom student-tree git-filter lab test quick lint notebooks-clean check unit nbval strip bench \
+	browser-test html clean test-portability
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
 	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook, the grading and the browser tests"
+	@echo "make test-portability - run the lessons whose checks compare training runs again under two"
+	@echo "                    other OpenBLAS kernels (Haswell, then Sandybridge with 2 BLAS threads)"
+	@echo "make quick  - lint and the unit tests not marked slow (under a minute): for the inner loop"
 	@echo "make classroom - the instructor's environment (.venv-classroom: nbgrader and the grader);"
 	@echo "                 see docs/instructors.md"
 	@echo "make student-tree DIR=path - write what students get (lessons, nbhelpers, data, the"
 	@echo "                 released assignments; no solutions) into a new folder"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
-	@echo "make bench  - print the training-speed benchmark"
+	@echo "make bench  - print the training-speed benchmarks (chapter 6 at full size against PyTorch: ~30 min)"
 	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
@@ -103,7 +107,7 @@ lab: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter tools
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
@@ -111,27 +115,50 @@ notebooks-clean: $(STAMP) git-filter
 
 # tests/test_assignments.py grades the assignments with nbgrader in the instructor's environment,
 # so the unit tests create it (make classroom); the learner's .venv never gets nbgrader.
-# `make test` runs the unit tests (the grading among them) and every notebook in one pytest run on
-# two workers (pytest-xdist); each test file and each notebook stays on one worker, and each worker's
-# BLAS keeps to one thread so the two do not fight over the cores. `make unit` and `make nbval` run
-# the two halves alone, in one process.
+# `make test` runs the unit tests (the grading among them), every notebook and the browser tests in
+# one pytest run on two workers (pytest-xdist); conftest.py keeps each notebook and test file on one
+# worker and starts the longest first, and each worker's BLAS keeps to one thread so the two do not
+# fight over the cores. `make unit`, `make nbval` and `make browser-test` run the parts alone.
 WORKERS ?= 2
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Every lesson cell takes seconds; a cell still running after 5 minutes has hung, so it fails then
 # (nbval's own limit is over half an hour).
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
-check: $(STAMP) $(CLASSROOM_STAMP) git-filter
+check: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(ONE_THREAD) CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
-	  tests notebooks
+	  tests notebooks browser_tests
 
-unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
+# The inner loop: what takes more than a few seconds is marked @pytest.mark.slow and left out (the
+# notebooks, the grading, the lessons re-run with a broken engine, the site build, ...).
+quick: lint
+	$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider tests
+
+# A check about a training run must hold on every computer, yet the last bits of a matrix product
+# depend on the BLAS kernel OpenBLAS picks for the CPU and on its thread count, and a chaotic run
+# turns those bits into a different trajectory. So the lessons whose checks compare training runs
+# run again under two other kernels, one of them with two BLAS threads per worker; each run first
+# makes sure the kernel was really taken. `tests/portability.py` measures how far apart the checked
+# quantities land under each setting (see its docstring).
+PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-%), \
+	$(NOTEBOOKS))
+
+test-portability: $(STAMP)
+	OPENBLAS_CORETYPE=Haswell $(BIN)/python tests/portability.py --expect-kernel Haswell
+	OPENBLAS_CORETYPE=Haswell $(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile \
+	  $(NBVAL) -p no:cacheprovider $(PORTABILITY_LESSONS)
+	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python tests/portability.py --expect-kernel Sandybridge
+	OPENBLAS_CORETYPE=Sandybridge OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 \
+	  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
+	  $(PORTABILITY_LESSONS)
+
+unit: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -p no:cacheprovider notebooks
 
-test: lint check browser-test
+test: lint check
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
@@ -144,6 +171,7 @@ html: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_ch6.py
 
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,

@@ -47,6 +47,11 @@ c.ExecutePreprocessor.timeout = 60
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# The course's kernel client (coursebook/kernel.py): a cell's reply is never left unread, where
+# nbclient's own could wait a cell's whole time limit for a reply that had arrived. (It reads the
+# replies in the grader's process; the sandboxed kernels are its SandboxKernelManager's.)
+c.AsyncKernelManager.client_class = "coursebook.kernel.KernelClient"
+
 # The sandbox, the verdicts outside the notebook, the course's own numbers, feedback without hidden
 # tests and grades for learning-management systems (see nndl_grading/__init__.py).
 configure(c, HERE)
