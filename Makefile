@@ -140,7 +140,7 @@ quick: lint
 # run again under two other kernels, one of them with two BLAS threads per worker; each run first
 # makes sure the kernel was really taken. `tests/portability.py` measures how far apart the checked
 # quantities land under each setting (see its docstring).
-PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-%), \
+PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-% 13-%), \
 	$(NOTEBOOKS))
 
 test-portability: $(STAMP)

@@ -18,6 +18,9 @@ update is one addition per weight instead of a multiplication and a subtraction.
 is kept, but only there: after the fused steps of an epoch, ``unfuse`` turns the arrays back into
 dC/dp before anything else (a callback, a monitor, a notebook) reads them.
 
+``clip_gradients(parameters, max_length)`` shortens a gradient longer than ``max_length`` before
+the step (gradient clipping, ``Network.SGD(..., clip=...)``), against exploding gradients.
+
 | name | rule |
 |---|---|
 | ``sgd`` | $w \to w - \eta\nabla$ (with L2: the book's $w \to (1-\eta\lambda/n)w - \eta\nabla$) |
@@ -257,3 +260,23 @@ def get_optimizer(optimizer, eta=None, **settings):
         return cls(**settings)
     except TypeError as err:
         raise ValueError(f"optimizer {cls.name!r} does not take these settings: {err}") from None
+
+
+def clip_gradients(parameters, max_length):
+    r"""Gradient clipping: if the gradient of all ``parameters`` together is longer than
+    ``max_length``, shorten it to that length in place (its direction kept). Returns True when it
+    did.
+
+    The length is $\lVert\nabla C\rVert = \sqrt{\sum_p \sum (\partial C/\partial p)^2}$ over every
+    array at once (the cost without the weight-decay term). A step then never exceeds
+    $\eta \cdot$ ``max_length``, however steep the cost surface is where the mini-batch landed:
+    the usual answer to the exploding gradients of recurrent networks. ``Network.SGD(...,
+    clip=5.0)`` applies it to every mini-batch.
+    """
+    length = np.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in parameters))
+    if not length > max_length:          # also when the length is NaN: nothing to rescue
+        return False
+    scale = max_length / length
+    for p in parameters:
+        p.grad[...] *= scale
+    return True

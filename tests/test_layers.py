@@ -161,10 +161,11 @@ def test_frozen_batchnorm_leaves_its_running_averages_alone():
 
 
 def test_layers_are_looked_up_by_name():
-    assert set(LAYERS) == {"dense", "activation", "dropout", "flatten", "conv2d", "maxpool2d", "batchnorm"}
+    assert set(LAYERS) == {"dense", "activation", "dropout", "flatten", "conv2d", "maxpool2d", "batchnorm",
+                           "rnn", "lstm"}
     assert get_layer("Conv2D") is Conv2D and get_layer("maxpool") is MaxPool2D
     with pytest.raises(ValueError, match=r"layer must be one of \['activation', 'batchnorm'"):
-        get_layer("lstm")
+        get_layer("gru")
 
 
 @pytest.mark.parametrize("make,message", [

@@ -124,7 +124,7 @@ MALFORMED_JSON = {
     "extra key": (lambda d: d.update(pickle="yes"), r"unexpected entries \['pickle'\]"),
     "a list": (lambda d: "[1, 2, 3]", "expected a JSON object at the top, found a list"),
     "wrong type": (lambda d: d.update(layers="dense"), "'layers' should be a list"),
-    "unknown layer": (lambda d: d["layers"][0].update(kind="lstm"), "layer 0 has unknown kind 'lstm'"),
+    "unknown layer": (lambda d: d["layers"][0].update(kind="gru"), "layer 0 has unknown kind 'gru'"),
     "bad settings": (lambda d: d["layers"][0]["config"].update(n_in=-3), "layer 0 .* unusable settings"),
     "wrong shape": (lambda d: d["layers"][0]["config"].update(n_in=4),
                     r"layer 0 'w' should have shape \(2, 4\), but level 1 has 3 entries"),

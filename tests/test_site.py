@@ -69,6 +69,7 @@ def test_every_notebook_is_a_lesson_in_book_order_and_in_the_index():
     assert by_name["02-gradient-descent"].chapter == "1"
     assert by_name["05-cross-entropy-and-softmax"].chapter == "3"
     assert by_name["11-beyond-plain-sgd"].chapter == "3, 5 and 6"
+    assert by_name["13-recurrent-networks"].chapter == "6"
 
 
 @pytest.mark.slow

@@ -60,11 +60,17 @@ def initialize(weighted, init, rng, dtype):
     """Draw the weights and biases of the ``weighted`` layers with the initialiser ``init``.
 
     Every layer's weights are drawn first, then every layer's biases, in layer order (the order
-    of the book's code, so a [784, 30, 10] network starts from the same numbers).
+    of the book's code, so a [784, 30, 10] network starts from the same numbers). A layer's
+    weights are the arrays in its ``decay``: ``w`` with the layer's ``fan_in`` and ``fan_out``,
+    any other (a recurrent layer's ``u``) with fan-in and fan-out read from its own shape.
     """
     initializer = get_initializer(init)
     for layer in weighted:
-        layer.w = initializer.weights(layer.w.shape, layer.fan_in, layer.fan_out, rng).astype(dtype)
+        for name in layer.decay:
+            shape = getattr(layer, name).shape
+            fans = (layer.fan_in, layer.fan_out) if name == "w" else \
+                (math.prod(shape[1:]), shape[0] * math.prod(shape[2:]))
+            setattr(layer, name, initializer.weights(shape, *fans, rng).astype(dtype))
     for layer in weighted:
         layer.b = initializer.biases(layer.b.shape, rng).astype(dtype)
 

@@ -16,7 +16,8 @@ never each other, so their order does not matter.
                   weights of the start of that epoch put back
 ``BatchCost``     records the cost of every mini-batch
 ``GradientMonitor`` records the length of each layer's gradient dC/db (chapter 5's speed of
-                  learning), per epoch on a fixed set of examples, or per mini-batch
+                  learning), per epoch on a fixed set of examples, or per mini-batch; and
+                  for a recurrent layer the length of dC/dh_t at every time step
 ``EarlyStopping`` stops when the monitored accuracy has not improved for ``patience`` epochs,
                   and keeps the weights of the best epoch
 ``ScheduleEta``   sets the optimiser's eta for each epoch from a schedule, and stops when the
@@ -203,6 +204,10 @@ class GradientMonitor(Callback):
     into ``history.gradient_norms`` (the first entry is before training; then one per epoch).
     ``every="batch"``: the length of each mini-batch's gradient goes into
     ``history.batch_gradient_norms``. Each entry is a list with one number per layer, input side first.
+
+    Layers with a time axis (recurrent layers) also have their error measured at every time step:
+    ||dC/dh_t|| for t = 1, ..., T goes into ``history.time_gradient_norms`` (or
+    ``batch_time_gradient_norms``), each entry a list with one list of T numbers per such layer.
     """
 
     def __init__(self, every="epoch", data=None):
@@ -218,6 +223,19 @@ class GradientMonitor(Callback):
     def _norms(self, net):
         return [float(np.linalg.norm(layer.nabla_b)) for layer in self._layers(net)]
 
+    @staticmethod
+    def _time_norms(net):
+        """||dC/dh_t|| per time step for every layer with a time axis (an empty list if none)."""
+        found = (layer.time_gradient_norms() for layer in net.layers)
+        return [norms.tolist() for norms in found if norms is not None]
+
+    @staticmethod
+    def _record(records, time_records, net, norms):
+        records.append(norms)
+        steps = GradientMonitor._time_norms(net)
+        if steps:
+            time_records.append(steps)
+
     def _measure(self, run):
         """The gradient of the training cost (training mode: batch statistics for batch
         normalisation), without side effects: running averages frozen, and dropout drawing from a
@@ -230,7 +248,8 @@ class GradientMonitor(Callback):
             net.bind_rng(np.random.default_rng(0))
             net.gradient(X, Y, training=True)
             net.bind_rng(run.rng)
-        run.history.gradient_norms.append(self._norms(net))
+        history = run.history
+        self._record(history.gradient_norms, history.time_gradient_norms, net, self._norms(net))
 
     def on_train_begin(self, run):
         if self.data is not None:
@@ -244,7 +263,9 @@ class GradientMonitor(Callback):
         return self.every == "batch"
 
     def on_batch_end(self, run):
-        run.history.batch_gradient_norms.append(self._norms(run.net))
+        history = run.history
+        self._record(history.batch_gradient_norms, history.batch_time_gradient_norms, run.net,
+                     self._norms(run.net))
 
     def on_epoch_end(self, run):
         if self.every == "epoch":

@@ -46,7 +46,8 @@ def measure(net, X, Y, labels, penalty=None, cost=True, accuracy=True):
         if accuracy and labels is not None:
             correct += int(np.count_nonzero(np.argmax(a, axis=0) == labels[i:j]))
     m = X.shape[1]
-    mean_cost = total / m + (penalty.penalty(net.weights) if penalty is not None else 0.0) \
+    decayed = [p.value for p in net.parameters() if p.decay]    # the weights weight decay acts on
+    mean_cost = total / m + (penalty.penalty(decayed) if penalty is not None else 0.0) \
         if cost else None
     fraction = (correct / m if labels is not None else float("nan")) if accuracy else None
     return mean_cost, fraction

@@ -26,6 +26,11 @@ class History:
         gradient_norms: with ``monitor_gradients="epoch"``, the length of dC/db for each layer
             (input side first), before training and then after every epoch.
         batch_gradient_norms: with ``monitor_gradients="batch"``, the same for every mini-batch.
+        time_gradient_norms, batch_time_gradient_norms: likewise, for a network with recurrent
+            layers: the length of dC/dh_t at every time step t, one list of T numbers per such
+            layer (input side first) in each entry.
+        clipped_steps: with gradient clipping (``clip``), how many mini-batches of each epoch had
+            their gradient shortened.
         stopped: why training ended early (``"early_stopping"``, ``"schedule"``, ``"diverged"``,
             ``"interrupted"``, ``"requested"``) or ``None`` if it ran every epoch.
         best_epoch: the epoch with the best monitored accuracy so far (the first of equals;
@@ -45,6 +50,9 @@ class History:
     batch_cost: list = field(default_factory=list)
     gradient_norms: list = field(default_factory=list)
     batch_gradient_norms: list = field(default_factory=list)
+    time_gradient_norms: list = field(default_factory=list)
+    batch_time_gradient_norms: list = field(default_factory=list)
+    clipped_steps: list = field(default_factory=list)
     stopped: str | None = None
     best_epoch: int | None = None
     message: str = ""

@@ -9,7 +9,7 @@ watch it. ``train`` is the loop, and the only place where these happen:
     for each epoch:            on_epoch_begin
         perm = rng.permutation(n)
         for each mini-batch perm[k:k+m]:
-            gradient, step,    on_batch_end  (only the callbacks that want every mini-batch)
+            gradient, (clip,) step,  on_batch_end  (only the callbacks that want every mini-batch)
         diverged?  -> the weights of the epoch's start are put back, the run stops, and the
                       epoch is not recorded: no callback sees it
         measure and record the epoch (one forward pass per data set gives cost and accuracy)
@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from ..optimizers import get_optimizer
+from ..optimizers import clip_gradients, get_optimizer
 from ..regularization import get_regularization, make_penalty
 from ..schedules import make_schedule
 from ..validate import fail, number, probability, whole
@@ -54,14 +54,16 @@ class Run:
         net, optimizer, history, epochs, mini_batch_size, rng: as given to ``train``.
         training, evaluation: ``Examples`` (X, Y, labels) (evaluation may be None).
         monitor: the metrics recorded each epoch, a dict name -> bool (``METRICS``).
+        clip: the longest gradient a step may take (None: no clipping); see ``fit``.
         epoch: the current epoch (from 0).
         x, y, output: the last mini-batch's inputs, targets and the network's outputs for it.
         seconds: the wall-clock time of the last epoch's training.
         stop_reason: None while running; then why it ends (one of ``STOP_REASONS``).
     """
 
-    def __init__(self, net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor):
-        self.net, self.optimizer = net, optimizer
+    def __init__(self, net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor,
+                 clip=None):
+        self.net, self.optimizer, self.clip = net, optimizer, clip
         self.training, self.evaluation, self.monitor = training, evaluation, monitor
         self.epochs, self.mini_batch_size, self.rng = epochs, mini_batch_size, rng
         self.history = History()
@@ -96,7 +98,7 @@ def _rank(reason):
 
 
 def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=None,
-          evaluation=None, monitor=None, guard=None):
+          evaluation=None, monitor=None, guard=None, clip=None):
     """Mini-batch stochastic gradient descent; returns the run's ``History``.
 
     Args:
@@ -108,14 +110,16 @@ def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=N
         rng: the ``numpy.random.Generator`` for shuffling and dropout.
         monitor: the metrics to record each epoch, a dict name -> bool (default: none).
         guard: a ``DivergenceGuard`` (or None: no divergence check).
+        clip: shorten every mini-batch's gradient to at most this length (None: never).
     """
     monitor = {name: bool((monitor or {}).get(name)) for name in METRICS}
-    run = Run(net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor)
+    run = Run(net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor, clip)
     watchers = ([guard] if guard is not None else []) + list(callbacks)
     parameters = net.parameters()
     net.bind_rng(rng)
     batch_hooks = [callback for callback in callbacks if callback.wants_batches]
-    fused = optimizer.fused and not any(callback.reads_gradients for callback in batch_hooks)
+    fused = optimizer.fused and clip is None and not any(callback.reads_gradients
+                                                         for callback in batch_hooks)
     rows = np.ascontiguousarray(training.X.T), np.ascontiguousarray(training.Y.T)
     try:
         with one_blas_thread(), counting_floating_point_errors(run.history.numerical_errors):
@@ -126,13 +130,15 @@ def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=N
                 for callback in watchers:
                     callback.on_epoch_begin(run)
                 start = time.perf_counter()
-                _one_epoch(run, rows, parameters, batch_hooks, fused)
+                clipped = _one_epoch(run, rows, parameters, batch_hooks, fused)
                 run.seconds = time.perf_counter() - start
                 if fused:
                     optimizer.unfuse(parameters)    # the layers hold gradients again
                 if guard is not None and guard.diverged(run):
                     break
                 run.history.record(epoch, optimizer.eta, run.seconds, run.measure())
+                if clip is not None:
+                    run.history.clipped_steps.append(clipped)
                 for callback in callbacks:
                     callback.on_epoch_end(run)
                 if run.stop_reason is not None:
@@ -144,12 +150,14 @@ def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=N
 
 
 def _one_epoch(run, rows, parameters, batch_hooks, fused):
-    """Shuffle, then one gradient step per mini-batch, until the epoch ends or a stop is asked."""
-    net, optimizer, m = run.net, run.optimizer, run.mini_batch_size
+    """Shuffle, then one gradient step per mini-batch, until the epoch ends or a stop is asked.
+    Returns how many of the steps had their gradient clipped."""
+    net, optimizer, m, clip = run.net, run.optimizer, run.mini_batch_size, run.clip
     rows_x, rows_y = rows      # one example per row: gathering a mini-batch copies whole rows
     gradient, step = net.gradient, optimizer.step
     fused_step = optimizer.fused_step if fused else None
     perm = run.rng.permutation(rows_x.shape[0])
+    clipped = 0
     for k in range(0, len(perm), m):
         batch = perm[k:k + m]
         run.x, run.y = x, y = rows_x[batch].T, rows_y[batch].T   # (n_in, m), (n_out, m)
@@ -157,18 +165,21 @@ def _one_epoch(run, rows, parameters, batch_hooks, fused):
             run.output = fused_step(net, x, y, parameters)
         else:
             run.output = gradient(x, y, True)
+            if clip is not None:
+                clipped += clip_gradients(parameters, clip)
             step(parameters)
         for callback in batch_hooks:
             callback.on_batch_end(run)
         if run.stop_reason is not None:
             break
+    return clipped
 
 
 def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
         monitor_evaluation_cost=None, monitor_evaluation_accuracy=None,
         monitor_training_cost=None, monitor_training_accuracy=None, *,
         optimizer="sgd", regularization="l2", dropout=0.0, schedule=None, early_stopping=None,
-        monitor_batch_cost=False, monitor_gradients=None, callback=None, callbacks=(),
+        monitor_batch_cost=False, monitor_gradients=None, clip=None, callback=None, callbacks=(),
         stop=None, rng=None, seed=None, progress=True, verbose=True):
     """Train ``net`` by mini-batch gradient descent and return the per-epoch ``History``.
 
@@ -192,7 +203,12 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
             epochs, and restore the weights of the best epoch.
         monitor_batch_cost: also record every mini-batch's cost in ``history.batch_cost``.
         monitor_gradients: ``"epoch"`` or ``"batch"``: record the length of each layer's
-            gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``.
+            gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``
+            (and, for recurrent layers, the length of dC/dh_t at every time step in
+            ``history.time_gradient_norms`` / ``history.batch_time_gradient_norms``).
+        clip: gradient clipping: before each step, a mini-batch gradient longer than ``clip``
+            (over all parameters together) is shortened to that length, its direction kept
+            (``optimizers.clip_gradients``); ``history.clipped_steps`` counts them per epoch.
         callback: called as ``callback(net, history)`` after each recorded epoch, including
             one cut short (e.g. for a live plot); it may raise ``StopTraining``.
         callbacks: more ``nbhelpers.engine.callbacks.Callback`` objects.
@@ -214,6 +230,7 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
     eta = number(eta, "eta", low=0.0, low_open=True)
     lmbda = number(lmbda, "lmbda", low=0.0)
     dropout = probability(dropout, "dropout")
+    clip = None if clip is None else number(clip, "clip", low=0.0, low_open=True)
     get_regularization(regularization)
     optimizer = get_optimizer(optimizer, eta)
     schedule = make_schedule(schedule, eta, epochs)
@@ -231,7 +248,7 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
     optimizer.penalty = make_penalty(regularization, lmbda, training.X.shape[1])
     with net.dropout(dropout):
         return train(net, training, epochs, mini_batch_size, optimizer, watchers, rng, evaluation,
-                     monitor, guard=cb.DivergenceGuard())
+                     monitor, guard=cb.DivergenceGuard(), clip=clip)
 
 
 def update_mini_batch(net, x, y, eta, lmbda=0.0, n=1, regularization="l2", dropout=0.0, rng=None):

@@ -39,6 +39,8 @@ attribute          default        meaning
 ``fan_in``,        from ``w``     for a layer with ``w`` and ``b``, which the network's initialiser
 ``fan_out``                       draws: the inputs and outputs each weight connects, from ``w``'s
                                   shape (n_out, n_in, ...): prod(n_in, ...), n_out * prod(...)
+                                  (the initialiser draws every array in ``decay``, each other
+                                  weight array with fan-in and fan-out read from its own shape)
 ``fixed_input_``    ``None``       one example's input shape when the layer fixes it (Dense:
 ``shape``                         (n_in,)); a network whose first layer says none needs
                                   ``input_shape=``
@@ -46,6 +48,9 @@ attribute          default        meaning
                                   raise ValueError when the input does not fit
 ``workspace``      ``0``          extra numbers per example its forward pass holds (sizing
                                   evaluation chunks)
+``time_gradient_  ``None``       for a layer with a time axis (recurrent layers): after a
+norms()``                         backward pass, the length of dC/dh_t for each time step t, which
+                                  the gradient monitor records
 ``config``         ``{}``         the constructor arguments that rebuild it (saving, ``repr``)
 ``array_shapes``   ``{}``         the shape of every param and buffer for a ``config`` (checking a
                                   saved file before building anything)
@@ -156,6 +161,11 @@ class Layer:
     def workspace(self, input_shape):
         """Extra numbers per example held by the forward pass (for sizing evaluation chunks)."""
         return 0
+
+    def time_gradient_norms(self):
+        """For a layer with a time axis: after a backward pass, ||dC/dh_t|| for t = 1, ..., T (a
+        1-D array), which the gradient monitor records; None for a layer without one."""
+        return None
 
     def config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly), for saving."""
