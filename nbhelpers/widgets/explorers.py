@@ -1,0 +1,193 @@
+"""The lessons' explorers: a plot redrawn by a function whenever its sliders move, safe in threads.
+
+``explorer(function, **controls)`` is ``ipywidgets.interactive`` (the function's return value is
+never shown under the plot) with two guards, because JupyterLab (4.4 and later, with ipykernel 7)
+runs widget callbacks in a kernel *subshell*: a thread of their own, at the same time as the cells
+of a "Run All" or a slow cell. Nothing in matplotlib is made for that:
+
+- mathtext's parser is one shared object holding per-parse state (and pyparsing's packrat cache is
+  global), so two threads laying out labels such as ``$10^{-8}$`` at once make one of them fail
+  with a ``ParseException``. ``guard_mathtext()`` puts one lock around ``MathTextParser.parse``.
+- pyplot's "current figure" and the inline backend's ``plt.show()`` are global: a callback's
+  ``plt.tight_layout()`` could lay out the figure a cell is building, and its ``plt.show()`` shows
+  and closes every open figure, a cell's half-drawn one included.
+
+So an explorer's callback holds ``DRAWING``, a lock the kernel's main thread also holds from the
+start to the end of every cell it executes (IPython's ``pre_execute``/``post_execute`` events): a
+slider moved during a "Run All" redraws when the cells are done, as it did before subshells. The
+lock is re-entrant, so a callback run by the main thread itself (the first draw, a check cell
+that moves a slider) never waits for itself. The trainer panel's background thread draws on a
+figure of its own and takes only the mathtext lock, so a cell may wait for it.
+
+``sweep(widget)`` (or ``sweep()`` for every explorer made so far) moves each control of an
+explorer to its ends (every option of a drop-down), one at a time, redraws, puts the values back,
+and raises ``AssertionError`` naming each setting whose callback raised. Lessons run it in a check
+cell, so a lesson whose explorer fails anywhere on its sliders fails its test.
+
+Used by: notebooks 01, 02, 05, 08, 09 and 11; ``widgets.drawing`` (the mathtext lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import threading
+import traceback
+import weakref
+
+__all__ = ["explorer", "sweep", "guard_mathtext", "DRAWING"]
+
+DRAWING = threading.RLock()          # held by explorer callbacks and by the main thread's cells
+_MATHTEXT = threading.RLock()        # held while mathtext parses
+_EXPLORERS = weakref.WeakValueDictionary()   # every explorer made, by creation number
+_numbers = itertools.count()
+_held_by_cell = threading.local()    # how many cells the main thread is inside (0 or 1)
+
+
+def guard_mathtext():
+    """Serialise matplotlib's mathtext parsing with one lock (idempotent); see the module docstring."""
+    from matplotlib.mathtext import MathTextParser
+
+    parse = MathTextParser.parse
+    if getattr(parse, "_nbhelpers_guarded", False):
+        return
+
+    @functools.wraps(parse)
+    def guarded(self, *args, **kwargs):
+        with _MATHTEXT:
+            return parse(self, *args, **kwargs)
+
+    guarded._nbhelpers_guarded = True
+    MathTextParser.parse = guarded
+
+
+def _cell_starts(*_):
+    DRAWING.acquire()
+    _held_by_cell.depth = getattr(_held_by_cell, "depth", 0) + 1
+
+
+def _cell_ends(*_):
+    # post_execute may come without its pre_execute (the hooks were registered mid-cell)
+    if getattr(_held_by_cell, "depth", 0) > 0:
+        _held_by_cell.depth -= 1
+        DRAWING.release()
+
+
+def _hold_during_cells():
+    """Register the cell hooks once per IPython session (nothing outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "_nbhelpers_drawing_hooks", False):
+        return
+    shell.events.register("pre_execute", _cell_starts)
+    shell.events.register("post_execute", _cell_ends)
+    shell._nbhelpers_drawing_hooks = True
+    if threading.current_thread() is threading.main_thread():
+        _cell_starts()    # this cell too: its post_execute will release it
+
+
+def _explorer_class():
+    import ipywidgets as widgets
+
+    class Explorer(widgets.interactive):
+        """``ipywidgets.interactive`` whose redraws hold ``DRAWING`` and remember their errors."""
+
+        def __init__(self, function, **controls):
+            self.errors = []            # (kwargs, traceback text) of every callback that raised
+            self._function = function
+
+            @functools.wraps(function)
+            def recorded(**kwargs):
+                try:
+                    function(**kwargs)   # the return value is never shown
+                except Exception:
+                    self.errors.append((dict(kwargs), traceback.format_exc()))
+                    raise
+
+            super().__init__(recorded, **controls)
+
+        def update(self, *args):
+            with DRAWING:
+                super().update(*args)
+
+    return Explorer
+
+
+@functools.lru_cache(maxsize=None)
+def _explorer_type():
+    return _explorer_class()
+
+
+def explorer(function, **controls):
+    """An interactive plot: ``function(**values)`` draws, and is called again when a control moves.
+
+    Args:
+        function: draws (pyplot and ``plt.show()`` are fine); what it returns is ignored.
+        **controls: one ipywidgets control (or abbreviation, as for ``interact``) per argument.
+
+    Returns:
+        the widget (an ``ipywidgets.interactive``): the last expression of a cell shows it; its
+        ``kwargs`` are the current values and its ``errors`` the failed redraws.
+    """
+    guard_mathtext()
+    _hold_during_cells()
+    widget = _explorer_type()(function, **controls)
+    _EXPLORERS[next(_numbers)] = widget
+    return widget
+
+
+def _settings(control):
+    """The values a sweep tries for one control: both ends of a slider, every option of a list."""
+    options = getattr(control, "options", None)
+    if options is not None:
+        labels = getattr(control, "_options_values", None) or [
+            option[1] if isinstance(option, tuple) else option for option in options]
+        return list(labels)
+    if hasattr(control, "min") and hasattr(control, "max"):
+        if type(control).__name__ == "FloatLogSlider":
+            return [control.base ** control.min, control.base ** control.max]
+        return [control.min, control.max]
+    if isinstance(control.value, bool):
+        return [False, True]
+    return []
+
+
+def sweep(widget=None):
+    """Redraw an explorer (None: every explorer made so far) at each end of each control.
+
+    One control moves at a time, the others stay where they were; afterwards every control is put
+    back. Nothing is shown while sweeping.
+
+    Returns:
+        the number of redraws.
+
+    Raises:
+        AssertionError: naming every setting whose callback raised, with its traceback.
+    """
+    from IPython.utils.capture import capture_output
+
+    targets = list(_EXPLORERS.values()) if widget is None else [widget]
+    if widget is not None and not hasattr(widget, "errors"):
+        raise TypeError(f"widget: expected an explorer made by nbhelpers.widgets.explorer, "
+                        f"got {type(widget).__name__}")
+    failures, redraws = [], 0
+    for target in targets:
+        start = {control: control.value for control in target.kwargs_widgets}
+        seen = len(target.errors)
+        with capture_output(display=True), contextlib.ExitStack() as restore:
+            for control, value in start.items():
+                restore.callback(setattr, control, "value", value)
+            for control in target.kwargs_widgets:
+                for value in _settings(control):
+                    control.value = value
+                    redraws += 1
+                control.value = start[control]
+        for kwargs, text in target.errors[seen:]:
+            failures.append(f"{target._function.__name__}({kwargs}) raised:\n{text}")
+    if failures:
+        raise AssertionError(f"{len(failures)} redraw(s) failed:\n" + "\n".join(failures))
+    return redraws
