@@ -94,7 +94,9 @@ def test_sweep_tries_every_end_and_option_and_puts_the_values_back():
                  b=widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0),
                  name=widgets.Dropdown(options=["x", "y", "z"], value="y"))
     seen.clear()
+    shown = w.out
     assert sweep(w) == 2 + 2 + 3
+    assert w.out is shown and w.children[-1] is shown      # the plot on show was left alone
     assert {s[0] for s in seen} == {0, 2, 9}
     assert min(s[1] for s in seen) == pytest.approx(1e-4) and max(s[1] for s in seen) == 1
     assert {s[2] for s in seen} == {"x", "y", "z"}

@@ -29,7 +29,6 @@ Used by: notebooks 01, 02, 05, 08, 09 and 11; ``widgets.drawing`` (the mathtext 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import threading
@@ -92,27 +91,38 @@ def _hold_during_cells():
 
 def _explorer_class():
     import ipywidgets as widgets
+    from IPython import get_ipython
+    from IPython.display import clear_output
+    from ipywidgets.widgets.interaction import show_inline_matplotlib_plots
 
     class Explorer(widgets.interactive):
-        """``ipywidgets.interactive`` whose redraws hold ``DRAWING`` and remember their errors."""
+        """``ipywidgets.interactive`` whose redraws hold ``DRAWING``, never show the function's
+        return value, and remember their errors."""
 
         def __init__(self, function, **controls):
-            self.errors = []            # (kwargs, traceback text) of every callback that raised
-            self._function = function
-
-            @functools.wraps(function)
-            def recorded(**kwargs):
-                try:
-                    function(**kwargs)   # the return value is never shown
-                except Exception:
-                    self.errors.append((dict(kwargs), traceback.format_exc()))
-                    raise
-
-            super().__init__(recorded, **controls)
+            self.errors = []            # (kwargs, traceback text) of every redraw that raised
+            super().__init__(function, **controls)
 
         def update(self, *args):
+            # interactive.update, holding DRAWING and recording what goes wrong anywhere in it
             with DRAWING:
-                super().update(*args)
+                self.kwargs = {}
+                try:
+                    show_inline_matplotlib_plots()
+                    with self.out:
+                        if self.clear_output:
+                            clear_output(wait=True)
+                        for control in self.kwargs_widgets:
+                            self.kwargs[control._kwarg] = control.get_interact_value()
+                        self.f(**self.kwargs)          # what it returns is never shown
+                        show_inline_matplotlib_plots()
+                except Exception as exc:
+                    self.errors.append((dict(self.kwargs), traceback.format_exc()))
+                    shell = get_ipython()
+                    if shell is None:
+                        self.log.warning("Exception in explorer callback: %s", exc, exc_info=True)
+                    else:
+                        shell.showtraceback()         # in the widget, as interactive does
 
     return Explorer
 
@@ -160,7 +170,7 @@ def sweep(widget=None):
     """Redraw an explorer (None: every explorer made so far) at each end of each control.
 
     One control moves at a time, the others stay where they were; afterwards every control is put
-    back. Nothing is shown while sweeping.
+    back. The redraws go to an output area that is not shown, so the plot on show stays as it was.
 
     Returns:
         the number of redraws.
@@ -168,7 +178,7 @@ def sweep(widget=None):
     Raises:
         AssertionError: naming every setting whose callback raised, with its traceback.
     """
-    from IPython.utils.capture import capture_output
+    import ipywidgets as widgets
 
     targets = list(_EXPLORERS.values()) if widget is None else [widget]
     if widget is not None and not hasattr(widget, "errors"):
@@ -177,17 +187,21 @@ def sweep(widget=None):
     failures, redraws = [], 0
     for target in targets:
         start = {control: control.value for control in target.kwargs_widgets}
-        seen = len(target.errors)
-        with capture_output(display=True), contextlib.ExitStack() as restore:
-            for control, value in start.items():
-                restore.callback(setattr, control, "value", value)
+        seen, shown = len(target.errors), target.out
+        target.out = widgets.Output()     # an output area nobody sees: the plot on show stays
+        try:
             for control in target.kwargs_widgets:
                 for value in _settings(control):
                     control.value = value
                     redraws += 1
                 control.value = start[control]
+        finally:
+            for control, value in start.items():
+                control.value = value
+            target.out.close()
+            target.out = shown
         for kwargs, text in target.errors[seen:]:
-            failures.append(f"{target._function.__name__}({kwargs}) raised:\n{text}")
+            failures.append(f"{target.f.__name__}({kwargs}) raised:\n{text}")
     if failures:
         raise AssertionError(f"{len(failures)} redraw(s) failed:\n" + "\n".join(failures))
     return redraws
