@@ -19,9 +19,9 @@ lock is re-entrant, so a callback run by the main thread itself (the first draw,
 that moves a slider) never waits for itself. The trainer panel's background thread draws on a
 figure of its own and takes only the mathtext lock, so a cell may wait for it.
 
-``sweep(widget)`` (or ``sweep()`` for every explorer made so far) moves each control of an
-explorer to its ends (every option of a drop-down), one at a time, redraws, puts the values back,
-and raises ``AssertionError`` naming each setting whose callback raised. Lessons run it in a check
+``sweep(widget)`` (or ``sweep()`` for every explorer made so far) redraws an explorer with every
+control at each of its ends (and every option of a drop-down), puts the values back, and raises
+``AssertionError`` naming each setting whose redraw raised. Lessons run it in a check
 cell, so a lesson whose explorer fails anywhere on its sliders fails its test.
 
 Used by: notebooks 01, 02, 05, 08, 09 and 11; ``widgets.drawing`` (the mathtext lock).
@@ -167,16 +167,19 @@ def _settings(control):
 
 
 def sweep(widget=None):
-    """Redraw an explorer (None: every explorer made so far) at each end of each control.
+    """Redraw an explorer (None: every explorer made so far) at every end of every control.
 
-    One control moves at a time, the others stay where they were; afterwards every control is put
-    back. The redraws go to an output area that is not shown, so the plot on show stays as it was.
+    Every control takes each of its sweep values (both ends of a slider, every option of a list)
+    in at least one redraw: redraw k puts each control at its k-th value (round again when it has
+    fewer), so an explorer needs as many redraws as its longest list, not their sum. Afterwards
+    every control is put back. The redraws go to an output area that is not shown, so the plot
+    on show stays as it was.
 
     Returns:
         the number of redraws.
 
     Raises:
-        AssertionError: naming every setting whose callback raised, with its traceback.
+        AssertionError: naming every setting whose redraw raised, with its traceback.
     """
     import ipywidgets as widgets
 
@@ -186,20 +189,27 @@ def sweep(widget=None):
                         f"got {type(widget).__name__}")
     failures, redraws = [], 0
     for target in targets:
+        controls = [c for c in target.kwargs_widgets if _settings(c)]
         start = {control: control.value for control in target.kwargs_widgets}
         seen, shown = len(target.errors), target.out
         target.out = widgets.Output()     # an output area nobody sees: the plot on show stays
+        for control in controls:          # set them all, then redraw once
+            control.unobserve(target.update, names="value")
         try:
-            for control in target.kwargs_widgets:
-                for value in _settings(control):
-                    control.value = value
-                    redraws += 1
-                control.value = start[control]
+            for k in range(max((len(_settings(c)) for c in controls), default=0)):
+                for control in controls:
+                    values = _settings(control)
+                    control.value = values[k % len(values)]
+                target.update()
+                redraws += 1
         finally:
             for control, value in start.items():
                 control.value = value
+            for control in controls:
+                control.observe(target.update, names="value")
             target.out.close()
-            target.out = shown
+            target.out = shown      # still showing the plot of these values: no redraw needed
+            target.kwargs = {c._kwarg: c.get_interact_value() for c in target.kwargs_widgets}
         for kwargs, text in target.errors[seen:]:
             failures.append(f"{target.f.__name__}({kwargs}) raised:\n{text}")
     if failures:
