@@ -115,6 +115,32 @@ def test_sweep_fails_naming_the_setting_that_raised():
     assert w.kwargs == {"eta": 0.1}
 
 
+def test_sweep_catches_a_raise_inside_ipython():
+    # in IPython the Output widget shows an exception and swallows it: sweep must still see it
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        result = shell.run_cell(
+            "import ipywidgets as widgets\n"
+            "from nbhelpers.widgets import explorer, sweep\n"
+            "def draw(h):\n"
+            "    assert h < 30, 'raised at the top of the slider'\n"
+            "w = explorer(draw, h=widgets.FloatSlider(value=1.0, min=0.5, max=30.0))\n"
+            "sweep(w)\n", silent=True)
+        assert isinstance(result.error_in_exec, AssertionError)
+        assert "raised at the top of the slider" in str(result.error_in_exec)
+        assert len(shell.user_ns["w"].errors) == 1
+    finally:
+        explorer_module._cell_ends()
+        InteractiveShell.clear_instance()
+    free = []
+    probe = threading.Thread(target=lambda: free.append(explorer_module.DRAWING.acquire(timeout=5)))
+    probe.start()
+    probe.join()
+    assert free == [True], "the cell hooks left DRAWING held"
+
+
 def test_sweep_rejects_a_plain_interactive():
     with pytest.raises(TypeError, match="widget: expected an explorer"):
         sweep(widgets.interactive(lambda x: None, x=widgets.IntSlider()))

@@ -109,20 +109,29 @@ def _explorer_class():
                 self.kwargs = {}
                 try:
                     show_inline_matplotlib_plots()
-                    with self.out:
-                        if self.clear_output:
-                            clear_output(wait=True)
-                        for control in self.kwargs_widgets:
-                            self.kwargs[control._kwarg] = control.get_interact_value()
-                        self.f(**self.kwargs)          # what it returns is never shown
-                        show_inline_matplotlib_plots()
-                except Exception as exc:
-                    self.errors.append((dict(self.kwargs), traceback.format_exc()))
+                    with self.out:   # in IPython the Output shows an exception and swallows it
+                        try:
+                            if self.clear_output:
+                                clear_output(wait=True)
+                            for control in self.kwargs_widgets:
+                                self.kwargs[control._kwarg] = control.get_interact_value()
+                            self.f(**self.kwargs)          # what it returns is never shown
+                            show_inline_matplotlib_plots()
+                        except Exception as exc:
+                            self._record(exc)
+                            raise
+                except Exception as exc:   # outside the Output, or outside IPython
+                    self._record(exc)
                     shell = get_ipython()
                     if shell is None:
                         self.log.warning("Exception in explorer callback: %s", exc, exc_info=True)
                     else:
-                        shell.showtraceback()         # in the widget, as interactive does
+                        shell.showtraceback()
+
+        def _record(self, exc):
+            if not getattr(exc, "_nbhelpers_recorded", False):
+                exc._nbhelpers_recorded = True
+                self.errors.append((dict(self.kwargs), traceback.format_exc()))
 
     return Explorer
 
