@@ -43,7 +43,7 @@ help:
 	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
-	@echo "make bench  - print the training-speed benchmark"
+	@echo "make bench  - print the training-speed benchmarks (chapter 6 at full size against PyTorch: ~30 min)"
 	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
@@ -106,7 +106,7 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # (nbval's own limit is over half an hour).
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
-check: $(STAMP) $(CLASSROOM_STAMP) git-filter
+check: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks browser_tests
 
@@ -133,7 +133,7 @@ test-portability: $(STAMP)
 	  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  $(PORTABILITY_LESSONS)
 
-unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
+unit: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
@@ -152,6 +152,7 @@ html: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_ch6.py
 
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
