@@ -82,9 +82,29 @@ def test_cell_end_without_its_start_is_harmless():
     explorer_module.DRAWING.release()
 
 
-def test_the_return_value_is_not_kept_for_display():
-    w = explorer(lambda n: np.arange(n), n=widgets.IntSlider(value=3, min=1, max=5))
-    assert w.result is None and not w.auto_display
+def test_the_return_value_is_never_shown():
+    # interact() displays what the function returns under its plot (array([...]) in a lesson)
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    try:
+        with capture_output() as shown:
+            result = shell.run_cell(
+                "import ipywidgets as widgets, numpy as np\n"
+                "from nbhelpers.widgets import explorer\n"
+                "def draw(n):\n"
+                "    print('drawn', n)\n"
+                "    return np.arange(n)\n"
+                "w = explorer(draw, n=widgets.IntSlider(value=3, min=1, max=5))\n"
+                "w.kwargs_widgets[0].value = 5\n", silent=True)
+        assert result.success
+        printed = shown.stdout.replace("\x1b[2K", " ").split()      # clear_output's escape code
+        assert printed == ["drawn", "3", "drawn", "5"]                 # it drew, twice
+        assert not shown.outputs and "array" not in shown.stdout
+    finally:
+        explorer_module._cell_ends()
+        InteractiveShell.clear_instance()
 
 
 def test_sweep_tries_every_end_and_option_and_puts_the_values_back():
