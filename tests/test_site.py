@@ -144,7 +144,7 @@ def _frames_data(block):
 def test_a_slider_widget_moves_through_frames_drawn_at_build_time(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
     widget_cells = [c for c in _source(stem).cells
-                    if c.cell_type == "code" and re.search(r"interact(ive)?\(", c.source)]
+                    if c.cell_type == "code" and re.search(r"\b(interact(ive)?|explorer)\(", c.source)]
     page = _page(site, stem)
     assert page.count(f'class="{FRAMES_CLASS}"') == len(widget_cells) == 1
     assert page.count(NOTE) == 1                # the note says what the controls do here
