@@ -45,7 +45,8 @@ attribute          default        meaning
 ``output_shape``   same shape     one example's output shape, given one example's input shape;
                                   raise ValueError when the input does not fit
 ``workspace``      ``0``          extra numbers per example its forward pass holds (sizing
-                                  evaluation chunks)
+                                  evaluation chunks, checking memory)
+``min_batch``      ``1``          the fewest examples a training pass needs (batch statistics: 2)
 ``config``         ``{}``         the constructor arguments that rebuild it (saving, ``repr``)
 ``array_shapes``   ``{}``         the shape of every param and buffer for a ``config`` (checking a
                                   saved file before building anything)
@@ -154,8 +155,14 @@ class Layer:
         return input_shape
 
     def workspace(self, input_shape):
-        """Extra numbers per example held by the forward pass (for sizing evaluation chunks)."""
+        """Extra numbers per example held by the forward pass (for sizing evaluation chunks and
+        checking that a mini-batch fits in memory)."""
         return 0
+
+    def min_batch(self, input_shape):
+        """The fewest examples a training pass needs (batch normalisation: 2, since one value
+        has no spread), given one example's input shape."""
+        return 1
 
     def config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly), for saving."""
