@@ -7,6 +7,13 @@ BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
 # nbgrader, for the graded assignments in assignments/ (the lessons never need it)
 CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# The course's JupyterLab settings (jupyter/lab-settings.json: no news prompt, the light theme, a
+# larger text), installed as defaults for the JupyterLab of this environment only: the user's own
+# settings, in ~/.jupyter, are neither read here nor changed, and still win where they differ.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/nndl-companion.json
+# and its Jupyter server setting: git looks afresh at a lesson JupyterLab has saved, so that a lesson
+# run with outputs does not stop `git pull` (see the file)
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.py
 
 # Run the tools of the venv, and let notebook kernels find its python first.
 export PATH := $(BIN):$(PATH)
@@ -23,12 +30,15 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env classroom git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean
+.PHONY: help env classroom git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean \
+	test-portability
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
 	@echo "              (options for jupyter lab: make lab LAB_ARGS=\"--no-browser --port=8890\")"
 	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook, the grading and the browser tests"
+	@echo "make test-portability - run the lessons whose checks compare training runs again under two"
+	@echo "                    other OpenBLAS kernels (Haswell, then Sandybridge with 2 BLAS threads)"
 	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
@@ -37,13 +47,21 @@ help:
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
 
-env: $(STAMP)
+env: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(LAB_SETTINGS): jupyter/lab-settings.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/lab-settings.json $@
+
+$(SERVER_CONFIG): jupyter/jupyter_server_config.py $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/jupyter_server_config.py $@
 
 classroom: $(CLASSROOM_STAMP)
 
@@ -66,11 +84,11 @@ git-filter:
 	  git config diff.ipynb.textconv '$(VENV)/bin/nbstripout -t'; \
 	fi
 
-lab: $(STAMP) git-filter
+lab: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
@@ -91,6 +109,24 @@ check: $(STAMP) $(CLASSROOM_STAMP) git-filter
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks
 
+# A check about a training run must hold on every computer, yet the last bits of a matrix product
+# depend on the BLAS kernel OpenBLAS picks for the CPU and on its thread count, and a chaotic run
+# turns those bits into a different trajectory. So the lessons whose checks compare training runs
+# run again under two other kernels, one of them with two BLAS threads per worker; each run first
+# makes sure the kernel was really taken. `tests/portability.py` measures how far apart the checked
+# quantities land under each setting (see its docstring).
+PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-%), \
+	$(NOTEBOOKS))
+
+test-portability: $(STAMP)
+	OPENBLAS_CORETYPE=Haswell $(BIN)/python tests/portability.py --expect-kernel Haswell
+	OPENBLAS_CORETYPE=Haswell $(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile \
+	  $(NBVAL) -p no:cacheprovider $(PORTABILITY_LESSONS)
+	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python tests/portability.py --expect-kernel Sandybridge
+	OPENBLAS_CORETYPE=Sandybridge OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 \
+	  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
+	  $(PORTABILITY_LESSONS)
+
 unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
 	$(BIN)/python -m pytest tests
 
@@ -103,7 +139,8 @@ strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
 
 # Every lesson executed and rendered with nbconvert; build/html/index.html is the table of contents.
-# Runs offline (the pages load MathJax from a CDN when viewed; see the README).
+# The site works opened from disk with no network (it carries MathJax), and its sliders over a few
+# values move through pictures drawn at build time (docs/site.md).
 html: $(STAMP)
 	$(BIN)/python -m coursebook --notebooks notebooks --out build/html
 
@@ -113,7 +150,7 @@ bench: $(STAMP)
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,
 # where it is missing; playwright (a dev dependency) drives it and never downloads a browser.
-browser-test: $(STAMP)
+browser-test: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG)
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:

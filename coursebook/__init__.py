@@ -2,12 +2,16 @@
 
 ``make html`` (or ``python -m coursebook``) runs each notebook in ``notebooks/`` from top to bottom,
 turns it into a page with Jupyter's own nbconvert, and writes an ``index.html`` listing the lessons
-in book order. Widgets cannot move on a static page: each is shown as a note saying it is live in
+in book order. The site works opened from disk with no network: it carries its own MathJax. An
+``interact`` widget whose controls take a few values each gets sliders that move on the page,
+through pictures drawn at build time; any other widget is shown as a note saying it is live in
 JupyterLab, followed by whatever it had drawn when the notebook ran.
 
 Modules: ``lessons`` (finding the notebooks, their titles and chapters), ``execute`` (running a
-notebook, remembering which widgets closed themselves), ``placeholders`` (widgets become notes),
-``build`` (pages, the index, and writing the site all at once).
+notebook in a kernel, with clear errors), ``frames`` (run in that kernel: the sliders' pictures),
+``sliders`` (those pictures as controls on the page), ``placeholders`` (every widget becomes
+sliders or a note), ``site_folder`` (which folder may be replaced, and replacing it at once),
+``build`` (pages and the index).
 """
 
 from .build import build_site

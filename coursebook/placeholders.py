@@ -1,10 +1,12 @@
-"""Widgets on a static page: a note that they are live in JupyterLab, then what they drew.
+"""Widgets on a static page: sliders that move through precomputed frames, or a still picture.
 
 A widget is a live object in the kernel; a saved notebook only holds a reference to it
-(``application/vnd.jupyter.widget-view+json``) and its last state. On the site each reference
-becomes a note, followed by the outputs its ``Output`` widgets captured while the notebook ran
-(the first plot of ``interact``, say), so the reader still sees a picture. Widgets that closed
-themselves (finished progress bars) vanish, as they do in JupyterLab.
+(``application/vnd.jupyter.widget-view+json``) and its last state. On the site, a widget whose
+frames were drawn at build time (``frames``) becomes controls that swap those frames
+(``sliders``). Any other reference becomes a note that the widget is live in JupyterLab, followed
+by the outputs its ``Output`` widgets captured while the notebook ran (the first plot of
+``interact``, say), so the reader still sees a picture. Widgets that closed themselves (finished
+progress bars) vanish, as they do in JupyterLab.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import html
 
 import nbformat
 
-from .execute import CLOSED_WIDGETS
+from .execute import CLOSED_WIDGETS, FRAMES_CELL
+from .frames import png_name
+from .sliders import NOTE_CLASS, start_index, widget_output
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-#: The CSS class of the note, for styling and for tests.
-NOTE_CLASS = "coursebook-widget-note"
 NOTE_TEXT = "Interactive widget: live in JupyterLab"
 
 
@@ -59,15 +61,27 @@ def _captured_outputs(model_id, states, seen=None):
     return outputs
 
 
-def replace_widgets(notebook):
-    """Replace every widget view in ``notebook`` (in place) by a note and its captured outputs.
+def _drawn_alike(entry, still):
+    """Whether a precomputed widget's frame at its start values shows the pictures its cell drew
+    when it ran (it does not when a later cell changed what the widget's function draws)."""
+    start = entry["frames"][start_index(entry["controls"])]
+    drawn = [png_name(o.data["image/png"]) for o in still if "image/png" in o.get("data", {})]
+    return [o["png"] for o in start if "png" in o] == drawn
 
-    Returns the number of notes written. The saved widget state is removed afterwards, so the
-    page loads no widget code.
+
+def replace_widgets(notebook, frames_folder="frames", why=None):
+    """Replace every widget view in ``notebook`` (in place): a precomputed one by its controls and
+    frames (pictures in ``frames_folder``, relative to the page), any other by a note and its
+    captured outputs. A precomputed widget whose start frame differs from what its cell drew stays
+    still too; ``why`` (a dict) gets the reason, under its model id.
+
+    Returns (notes, moving): the numbers of still and of precomputed widgets. The saved widget
+    state is removed afterwards, so the page loads no widget code.
     """
     states = _widget_states(notebook)
     closed = set(notebook.metadata.get(CLOSED_WIDGETS, ()))
-    notes = 0
+    precomputed = notebook.metadata.get(FRAMES_CELL, {}).get("frames", {})
+    notes = moving = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -80,10 +94,19 @@ def replace_widgets(notebook):
             model_id = view.get("model_id", "")
             if model_id in closed:
                 continue  # it closed itself: JupyterLab shows nothing here either
+            still = _captured_outputs(model_id, states)
+            if model_id in precomputed:
+                if _drawn_alike(precomputed[model_id], still):
+                    outputs.append(widget_output(precomputed[model_id], frames_folder))
+                    moving += 1
+                    continue
+                if why is not None:
+                    why[model_id] = ("its pictures drawn after the lesson differ from what its cell "
+                                     "drew: a later cell changed what its function draws")
             outputs.append(note_output())
-            outputs += _captured_outputs(model_id, states)
+            outputs += still
             notes += 1
         cell.outputs = outputs
-    notebook.metadata.pop("widgets", None)
-    notebook.metadata.pop(CLOSED_WIDGETS, None)
-    return notes
+    for key in ("widgets", CLOSED_WIDGETS, FRAMES_CELL):
+        notebook.metadata.pop(key, None)
+    return notes, moving

@@ -1,23 +1,35 @@
-"""Every lesson that trains with the engine notices when the engine's gradients are wrong.
+"""Every lesson that trains with the engine notices when the engine is wrong.
 
-A check that passes whatever the code does proves nothing. Here each lesson that uses the engine's
-gradients (it calls ``SGD``, ``update_mini_batch``, ``backprop``, ``gradcheck`` or builds a
-``TrainerPanel``) is run with a broken engine, and must stop at one of its check cells.
+A check that passes whatever the code does proves nothing. Here lessons are run with a broken
+engine, and each must stop at one of its check cells. Each break is a small, plausible bug in one
+thing a lesson teaches, applied by replacing one method of the engine's classes, found by object
+(``nbhelpers.layers.Dense``, ``nbhelpers.COSTS["quadratic"]``, ``nbhelpers.OPTIMIZERS["adam"]``),
+not by file path:
 
-The break: sigma' is removed from backpropagation. The engine computes the error of every sigmoid
-layer, delta = (dC/da) * sigma'(z) (equation BP2, and BP1 for a quadratic cost), by calling
-``nbhelpers.activations.Sigmoid.backward(self, z, a, grad_a)``; that method is the patch point, and
-it is replaced by one that returns ``grad_a`` unchanged. (With cross-entropy or log-likelihood the
-output error is a - y without sigma' anyway, so there only the hidden layers change.) The broken
-engine still moves the weights in roughly the right direction and a network can still learn a
-little, which is why loose checks such as "accuracy above 85%" do not notice it; a lesson needs a
-check close to what a correct engine achieves, or a comparison of the engine's gradient with a
-numerical one.
+- ``sigma_prime``: sigma' is removed from backpropagation (BP2, and BP1 for a quadratic cost):
+  ``Sigmoid.backward`` returns dC/da unchanged. Every lesson that uses the engine's gradients (it
+  calls ``SGD``, ``update_mini_batch``, ``backprop``, ``gradcheck`` or builds a ``TrainerPanel``)
+  must catch it. (With cross-entropy or log-likelihood the output error is a - y without sigma'
+  anyway, so there only the hidden layers change.) The broken engine still moves the weights in
+  roughly the right direction and a network can still learn a little, which is why loose checks such
+  as "accuracy above 85%" do not notice it.
+- ``transpose``: the weight gradient of a fully connected layer is a_in @ delta.T reshaped to w's
+  shape instead of delta @ a_in.T (BP4 with the wrong transpose).
+- ``averaging``: the gradient is the sum over the mini-batch instead of its mean (1/m dropped).
+- ``quadratic_bp1``: the quadratic cost's output error is a - y, without sigma'(z^L).
+- ``conv_sign``: a convolutional layer's filter gradient has the wrong sign.
+- ``maxpool``: max-pooling hands each window's gradient to the wrong position in the window.
+- ``momentum``: momentum ignores mu (each step is -eta * gradient, plain SGD).
+- ``adam``: Adam without its bias correction (m and v used as they are, not divided by 1 - beta^t).
+
+Each break has the lessons that teach the broken thing; those lessons are run with it and each must
+catch it. Every break is first shown to change what the engine computes (a gradient check or one
+optimiser step), so a break that silently stops applying cannot make these tests pass.
 
 Each notebook's code cells are run in order, in a fresh Python process, by an IPython shell (the
 same one that runs code in a Jupyter kernel, without the kernel: no messaging, so no widget front end
-to wait for), after the patch and until the first cell that raises. The test passes when that cell is
-a check cell (its first line starts with "# CHECK") and it raised an AssertionError: the lesson
+to wait for), after the break and until the first cell that raises. The test passes when that cell
+is a check cell (its first line starts with "# CHECK") and it raised an AssertionError: the lesson
 caught the bug, rather than crashing on something unrelated. That the same notebooks pass with the
 real engine is what `make test`'s nbval run checks.
 """
@@ -29,28 +41,109 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 
-BREAK_SIGMA_PRIME = """\
-import nbhelpers.activations
-
-nbhelpers.activations.Sigmoid.backward = lambda self, z, a, grad_a: grad_a
-"""
+# Each break is code run with ``patch`` = setattr in the lesson's process (pytest's
+# monkeypatch.setattr here, so that it is undone). ``original`` is the method it wraps.
+BREAKS = {
+    "sigma_prime": """\
+import nbhelpers
+patch(type(nbhelpers.get_activation("sigmoid")), "backward", lambda self, z, a, grad_a: grad_a)
+""",
+    "transpose": """\
+import nbhelpers.layers
+Dense = nbhelpers.layers.Dense
+original = Dense.backward_delta
+def backward_delta(self, delta, input_grad=True):
+    grad = original(self, delta, input_grad)
+    self.nabla_w[...] = (self.a_in @ delta.T).reshape(self.nabla_w.shape)
+    return grad
+patch(Dense, "backward_delta", backward_delta)
+""",
+    "averaging": """\
+import nbhelpers
+# every cost's output error comes out m times too large, so the engine's division by the
+# mini-batch size m leaves the sum of the examples' gradients instead of their mean
+for cost in nbhelpers.COSTS.values():
+    def delta(z, a, y, *rest, _original=cost.delta):
+        return _original(z, a, y, *rest) * y.shape[-1]
+    patch(cost, "delta", staticmethod(delta))
+""",
+    "quadratic_bp1": """\
+import nbhelpers
+patch(nbhelpers.COSTS["quadratic"], "delta", staticmethod(lambda z, a, y, activation=None: a - y))
+""",
+    "conv_sign": """\
+import nbhelpers.layers
+Conv2D = nbhelpers.layers.Conv2D
+original = Conv2D.backward_delta
+def backward_delta(self, delta, input_grad=True):
+    grad = original(self, delta, input_grad)
+    self.nabla_w *= -1
+    return grad
+patch(Conv2D, "backward_delta", backward_delta)
+""",
+    "maxpool": """\
+import numpy as np
+import nbhelpers.layers
+MaxPool2D = nbhelpers.layers.MaxPool2D
+original = MaxPool2D.backward
+def backward(self, grad, input_grad=True):
+    grad_in = original(self, grad, input_grad)
+    if grad_in is None:
+        return None
+    # each window's gradient moves one row down inside the window (the last row's to the first)
+    (ph, pw), (C, H, W, m) = self.pool_size, grad_in.shape
+    Ho, Wo = H // ph, W // pw
+    windows = grad_in[:, :Ho * ph, :Wo * pw].reshape(C, Ho, ph, Wo, pw, m)
+    grad_in[:, :Ho * ph, :Wo * pw] = np.roll(windows, 1, axis=2).reshape(C, Ho * ph, Wo * pw, m)
+    return grad_in
+patch(MaxPool2D, "backward", backward)
+""",
+    "momentum": """\
+import nbhelpers
+Momentum = nbhelpers.OPTIMIZERS["momentum"]
+original = Momentum.update
+def update(self, key, w, grad):
+    mu, self.mu = self.mu, 0.0
+    try:
+        original(self, key, w, grad)
+    finally:
+        self.mu = mu
+patch(Momentum, "update", update)
+""",
+    "adam": """\
+import numpy as np
+import nbhelpers
+def update(self, key, w, grad):
+    m, v = self.slot(key, "m", w), self.slot(key, "v", w)
+    m *= self.beta1
+    m += (1.0 - self.beta1) * grad
+    v *= self.beta2
+    v += (1.0 - self.beta2) * grad * grad
+    w -= self.eta * m / (np.sqrt(v) + self.epsilon)
+patch(nbhelpers.OPTIMIZERS["adam"], "update", update)
+""",
+}
 
 # Runs the notebook given as argv[1] after the code in argv[2]; prints one JSON line: the index of
 # the first cell that raised (None if none did), the exception's name and message, the seconds taken.
 RUNNER = """\
-import json, sys, time
+import json, linecache, sys, time
 import nbformat
 from IPython.core.interactiveshell import InteractiveShell
 
 nb = nbformat.read(sys.argv[1], as_version=4)
 shell = InteractiveShell.instance()
 shell.register_magic_function(lambda line: None, "line", "matplotlib")   # plots go to Agg
-exec(sys.argv[2], shell.user_ns)
+# the break, in a namespace of its own; its source is kept where inspect.getsource finds it
+linecache.cache["<engine break>"] = (len(sys.argv[2]), None, sys.argv[2].splitlines(True),
+                                     "<engine break>")
+exec(compile(sys.argv[2], "<engine break>", "exec"), {"patch": setattr})
 start, failed = time.perf_counter(), None
 for index, cell in enumerate(nb.cells):
     if cell.cell_type == "code":
@@ -91,9 +184,32 @@ def run_notebook(path, before=""):
     return report["failed"], report["seconds"]
 
 
+# The lessons that teach each broken thing, by number (the sigma' break: every lesson that trains).
+TEACHERS = {
+    "sigma_prime": None,
+    "transpose": ["03", "04"],
+    "averaging": ["03", "04"],
+    "quadratic_bp1": ["04", "05"],
+    "conv_sign": ["10"],
+    "maxpool": ["10"],
+    "momentum": ["11"],
+    "adam": ["11"],
+}
+
+
+def _lesson(number):
+    (path,) = NOTEBOOK_DIR.glob(f"{number}-*.ipynb")
+    return path
+
+
+CASES = [(name, path) for name, numbers in TEACHERS.items()
+         for path in (TRAINING_LESSONS if numbers is None else map(_lesson, numbers))]
+
+
 def test_the_lessons_that_train_are_found():
     names = {p.name[:2] for p in TRAINING_LESSONS}
     assert {"00", "03"} <= names, names
+    assert set(TEACHERS) == set(BREAKS)
 
 
 def test_the_runner_reports_the_first_failing_cell(tmp_path):
@@ -103,17 +219,75 @@ def test_the_runner_reports_the_first_failing_cell(tmp_path):
         "cells": [{"cell_type": "code", "execution_count": None, "id": str(i), "metadata": {},
                    "outputs": [], "source": c} for i, c in enumerate(cells)],
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    failed, _ = run_notebook(path, before="x = 1")
+    failed, _ = run_notebook(path, before="import builtins\npatch(builtins, 'x', 1)")
     assert failed["cell"] == 1 and failed["ename"] == "AssertionError"
     assert failed["evalue"] == "x is not 2"
-    failed, _ = run_notebook(path, before="x = 2")
+    failed, _ = run_notebook(path, before="import builtins\npatch(builtins, 'x', 2)")
     assert failed["cell"] == 2 and failed["ename"] == "KeyError"
 
 
-@pytest.mark.parametrize("path", TRAINING_LESSONS, ids=[p.stem for p in TRAINING_LESSONS])
-def test_lesson_fails_a_check_when_backprop_forgets_sigma_prime(path):
-    failed, seconds = run_notebook(path, before=BREAK_SIGMA_PRIME)
-    assert failed is not None, f"{path.name} ran to the end with a broken engine: no check noticed"
+def _gradient_error(net, x, y):
+    """How wrong the engine's gradient is, against central differences of the mean cost: for a
+    network of Dense layers the smaller of two worst relative errors, of the gradient ``gradcheck``
+    sees and of the one a training step actually takes, so that a break counts only when it
+    reaches both (training has a path of its own)."""
+    from nbhelpers import gradcheck
+    from nbhelpers.gradcheck import numerical_gradient, relative_error
+
+    error = gradcheck(net, x, y).max_relative_error
+    if net.sizes is None:
+        return error
+    trained, eta = net.copy(), 1e-3      # one step of the training loop: one batch of all m
+    trained.SGD((x, np.argmax(y, axis=0)), 1, x.shape[1], eta, progress=False, verbose=False)
+
+    def cost():
+        return net.cost.fn(net.feedforward(x), y)
+
+    step_error = max(relative_error((before - after) / eta, numerical_gradient(cost, before)).max()
+                     for after, before in zip(trained.weights + trained.biases,
+                                              net.weights + net.biases))
+    return min(error, step_error)
+
+
+def _probe(name):
+    """What the engine computes that the break ``name`` changes: a gradient check's worst relative
+    error, or the parameters after a few optimiser steps."""
+    from nbhelpers import Network, get_optimizer
+    from nbhelpers.layers import Conv2D, Dense, Flatten, MaxPool2D
+
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(5, 7)), rng.integers(0, 3, 7)
+    y = np.eye(3)[:, labels]
+    if name in ("sigma_prime", "transpose", "averaging", "quadratic_bp1"):
+        return _gradient_error(Network([5, 4, 3], cost="quadratic", seed=0), x, y)
+    if name in ("conv_sign", "maxpool"):
+        images = rng.normal(size=(1, 6, 6, 4))
+        net = Network([Conv2D(1, 2, 3, activation="tanh"), MaxPool2D(2), Flatten(),
+                       Dense(8, 3, "softmax")], input_shape=(1, 6, 6), cost="log_likelihood", seed=0)
+        return _gradient_error(net, images, np.eye(3)[:, labels[:4]])
+    optimizer = get_optimizer(name, eta=0.1)
+    w = np.ones(3)
+    for step in range(3):
+        optimizer.update("w", w, np.array([1.0, -2.0, 0.5]) * (step + 1))
+    return w
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_each_break_changes_what_the_engine_computes(name, monkeypatch):
+    before = _probe(name)
+    exec(BREAKS[name], {"patch": monkeypatch.setattr})
+    after = _probe(name)
+    if np.ndim(before) == 0:          # a gradient check's error: tiny before, large after
+        assert before < 1e-6 < 1e-3 < after, (before, after)
+    else:                             # parameters after three optimiser steps
+        assert np.abs(after - before).max() > 1e-3, (before, after)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "path"), CASES, ids=[f"{n}-{p.stem[:2]}" for n, p in CASES])
+def test_lesson_fails_a_check_when_the_engine_is_broken(name, path):
+    failed, seconds = run_notebook(path, before=BREAKS[name])
+    assert failed is not None, f"{path.name} ran to the end with the break {name!r}: no check noticed"
     source = "".join(_cells(path)[failed["cell"]]["source"])
     first_line = source.strip().splitlines()[0]
     where = f"{path.name}, cell {failed['cell']}"
@@ -121,4 +295,4 @@ def test_lesson_fails_a_check_when_backprop_forgets_sigma_prime(path):
         f"{where} raised {failed['ename']} but is not a check cell:\n{source[:300]}")
     assert failed["ename"] == "AssertionError", (
         f"{where} is a check but failed with {failed['ename']}: {failed['evalue']}")
-    print(f"{path.name}: caught by cell {failed['cell']} after {seconds:.1f} s ({first_line})")
+    print(f"{name}: {path.name} caught it in cell {failed['cell']} after {seconds:.1f} s ({first_line})")

@@ -126,3 +126,20 @@ def test_the_check_fails_when_outputs_are_staged(tmp_path):
     assert any("cell 0: outputs" in p for p in problems)
     assert any("execution count" in p for p in problems)
     assert any("widget state" in p for p in problems)
+
+
+def test_notebooks_store_the_kernel_as_jupyterlab_saves_it():
+    """JupyterLab writes the kernel's own name into a notebook as it saves it ("Python 3
+    (ipykernel)" for the course's kernel). A notebook stored with anything else changes on its
+    first autosave, and `git diff` and `git pull` then trip over a lesson the learner only ran
+    (browser_tests/test_lesson_saved_in_jupyterlab.py follows that path in JupyterLab)."""
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = get_kernel_dict()      # the spec ipykernel installs as "python3", as JupyterLab reads it
+    expected = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
+    wrong = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        stored = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec")
+        if stored != expected:
+            wrong[path.name] = stored
+    assert not wrong, f"kernelspec should be {expected}: {wrong}"

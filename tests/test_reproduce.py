@@ -143,7 +143,9 @@ def test_missing_full_data_says_how_to_get_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NBHELPERS_CACHE_DIR", str(tmp_path / "empty"))
     monkeypatch.setitem(data.SYSTEM_DIRS, "mnist", [])
     assert cli.main(["reproduce", "ch1-network", "--out", str(tmp_path / "results")]) == 1
-    assert "python -m nbhelpers data download mnist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "python -m nbhelpers data download mnist" in err
+    assert "download=False" not in err          # an argument of load_mnist the user never typed
     assert not (tmp_path / "results").exists()
 
 
@@ -159,3 +161,32 @@ def test_bad_arguments(tmp_path, capsys):
     (tmp_path / "out" / reproduce.RESULTS_FILE).write_text("{not json")
     assert cli.main(["reproduce", "ch1-network", "--out", str(tmp_path / "out")]) == 1
     assert "cannot be read as a results file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("accuracies", [
+    {"ch1-network": 0.90, "ch3-overfit": 0.854, "ch3-overfit-l2": 0.882, "ch6-expanded": 0.98},
+    {"ch1-network": 0.90, "ch6-conv2": 0.10, "ch6-relu": 0.924},     # a run still on its plateau
+])
+def test_the_plot_keeps_every_label_readable(accuracies):
+    """Every bar's label lies inside the accuracy panel (one was cut off at its left edge), and the
+    legend covers neither a bar label nor the x-axis label (it sat on "accuracy (%)")."""
+    done = {name: {"result": value, "epochs": 1} for name, value in accuracies.items()}
+    done["ch5-gradients"] = {"result": [[0.07, 0.27], [0.01, 0.05, 0.22], [0.002, 0.01, 0.05, 0.25]],
+                             "epochs": 0}
+    figure = reproduce.plot_results({"data": "sample", "experiments": done})
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    ax = figure.axes[0]
+    panel = ax.get_window_extent(renderer)
+    labels = [t for t in ax.texts if t.get_text().replace(".", "").isdigit()]
+    assert len(labels) == len(accuracies)
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, f"the label {text.get_text()} is cut off"
+    legend = ax.get_legend().get_window_extent(renderer)
+    for other in [ax.xaxis.label, *labels]:
+        covered = legend.overlaps(other.get_window_extent(renderer))
+        assert not covered, f"the legend covers {other.get_text()!r}"
+    assert 0 <= legend.y0 and legend.y1 <= figure.bbox.y1            # and it is on the figure

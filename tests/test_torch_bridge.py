@@ -1,6 +1,6 @@
 """The PyTorch bridge: same weights, same outputs, same gradients, same training; and no PyTorch needed.
 
-Tests that need PyTorch skip when it is not installed (``pip install -e .[torch]``). The tests that
+Tests that need PyTorch skip when it is not installed (``torch_bridge.install_command()``). The tests that
 hide it run a fresh interpreter in which ``import torch`` fails, and check that the package and every
 lesson's imports still work and that the bridge says how to install it.
 """
@@ -18,6 +18,7 @@ import pytest
 from nbhelpers import Network
 from nbhelpers.data import load_mnist, one_hot
 from nbhelpers.layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D
+from nbhelpers.lessons.torch_bridge import install_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIDGE_FUNCTIONS = ("to_torch", "from_torch", "to_torch_batch", "from_torch_batch", "torch_cost")
@@ -29,6 +30,20 @@ def _run(code):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_the_install_command_is_this_environments_pip_and_pytorchs_cpu_build(tmp_path):
+    """A lesson runs in notebooks/: the command it prints must work from there, and install the
+    CPU build (a plain `pip install torch` fetches a multi-GB CUDA build on Linux)."""
+    pip = Path(sys.executable).with_name("pip")
+    for cwd in (ROOT / "notebooks", tmp_path):
+        command = install_command(cwd=cwd)
+        quoted, rest = command[1:].split('" ', 1)
+        assert command.startswith('"') and rest == "install torch --index-url https://download.pytorch.org/whl/cpu"
+        if pip.exists():
+            assert (cwd / quoted).resolve() == pip.resolve()
+    if pip.exists() and (ROOT / ".venv") in pip.parents:
+        assert install_command(cwd=ROOT / "notebooks").startswith('"../.venv/bin/pip" ')
 
 
 def _lesson_imports():
@@ -93,7 +108,8 @@ def test_without_torch_the_package_and_lessons_import_and_the_bridge_says_how_to
     for line, name in zip(lines, BRIDGE_FUNCTIONS):
         called, message = line.split(" | ")
         assert called == name
-        assert message.startswith(f"{name} needs PyTorch") and "pip install -e .[torch]" in message
+        assert message.startswith(f"{name} needs PyTorch")
+        assert install_command(cwd=ROOT) in message        # run from ROOT, as _run does
 
 
 # ----------------------------------------------------------------------------- with PyTorch
@@ -105,7 +121,7 @@ def torch():
     from nbhelpers.lessons.torch_bridge import torch_available
 
     if not torch_available():
-        pytest.skip("PyTorch is not installed (pip install -e .[torch])")
+        pytest.skip(f"PyTorch is not installed ({install_command()})")
     import torch
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

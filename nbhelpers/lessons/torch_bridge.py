@@ -1,6 +1,7 @@
 """A bridge to PyTorch: the same network, the same weights, in a framework.
 
-PyTorch is optional (``pip install -e .[torch]``). Nothing else in this package imports it, and this
+PyTorch is optional (``install_command()`` says how to add its CPU build to this Python's
+environment, as PyTorch documents it). Nothing else in this package imports it, and this
 module imports it only when one of its functions is called, so ``import nbhelpers`` never needs it.
 Without PyTorch every function here (except ``torch_available``) raises an ImportError that says how
 to install it.
@@ -29,13 +30,35 @@ Used by: notebook 12 (from numpy to PyTorch) and ``tests/test_torch_bridge.py``.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from ..costs import get_cost
 from ..layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from ..validate import fail, float_dtype, shape
 
-INSTALL = "pip install -e .[torch]"
+#: PyTorch's own index of its CPU-only builds (a plain ``pip install torch`` on Linux fetches the
+#: CUDA build: several GB)
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def install_command(cwd=None):
+    """The command that installs PyTorch's CPU build into the environment of the running Python:
+    its own pip, quoted, by a path relative to ``cwd`` (default: the current folder, which is
+    ``notebooks/`` in a lesson) where that is shorter, e.g.
+    ``"../.venv/bin/pip" install torch --index-url https://download.pytorch.org/whl/cpu``."""
+    pip = Path(sys.executable).with_name("pip.exe" if os.name == "nt" else "pip")
+    if not pip.exists():
+        return f'"{sys.executable}" -m pip install torch --index-url {CPU_INDEX}'
+    try:
+        relative = os.path.relpath(pip, cwd or os.getcwd())
+    except ValueError:                          # another drive, on Windows
+        relative = str(pip)
+    shown = relative if len(relative) < len(str(pip)) else str(pip)
+    return f'"{shown}" install torch --index-url {CPU_INDEX}'
 
 #: our activation names -> the torch.nn module that computes them (None: nothing to add)
 ACTIVATION_MODULES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU",
@@ -59,7 +82,8 @@ def _torch(caller):
         import torch
     except (ImportError, OSError) as err:
         raise ImportError(f"{caller} needs PyTorch, which is not installed (or cannot be loaded: "
-                          f"{err}); it is an optional extra: install it with {INSTALL}") from err
+                          f"{err}); it is optional: install its CPU build with {install_command()}"
+                          ) from err
     return torch
 
 

@@ -91,8 +91,8 @@ def run(args):
     try:
         data = load_mnist(args.data, dtype=np.float32, download=False, progress=False)
     except FileNotFoundError as err:
-        print(f"error: reproducing the book needs the full MNIST data, which is not here yet.\n{err}",
-              file=sys.stderr)
+        print("error: reproducing the book needs the full MNIST data, which is not here yet.\n"
+              + str(err).replace(" and download=False", ""), file=sys.stderr)  # not an argument typed here
         return 1
     out.mkdir(parents=True, exist_ok=True)
     session = Session(data, out)

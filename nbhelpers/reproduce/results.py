@@ -83,12 +83,15 @@ def _plot_accuracy(ax, done, names):
     ax.plot(book, rows, "k|", markersize=16, markeredgewidth=2.5, label="the book")
     low = max(0.0, min(ours + book) - 2.0)
     for row, value in zip(rows, ours):
-        ax.text(max(value, low) - 0.1, row, f"{value:.2f}", ha="right", va="center", fontsize=8,
-                color="white")
+        # inside the bar, at its base, where the bar is long enough to hold it; else after its end
+        inside = value - low >= 0.1 * (100.0 - low)
+        ax.text(low + 0.01 * (100.0 - low) if inside else max(value, low) + 0.01 * (100.0 - low), row,
+                f"{value:.2f}", ha="left", va="center", fontsize=8, color="white" if inside else "black")
     labels = [f"{name} ({done[name]['epochs']} ep.)" for name in names]
-    ax.set(yticks=rows, yticklabels=labels, xlabel="accuracy (%)", xlim=(low, 100.0),
-           title="Accuracy: ours and the book's")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=8)
+    ax.set(yticks=rows, yticklabels=labels, xlabel="accuracy (%)", xlim=(low, 100.0))
+    # the legend between the title and the bars, where it can cover neither the bars nor the x label
+    ax.set_title("Accuracy: ours and the book's", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
 
 
