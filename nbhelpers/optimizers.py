@@ -36,7 +36,8 @@ $v \to \mu v - \eta\nabla$, $w \to w + \mu v - \eta\nabla$ (the form PyTorch use
 **State.** Momentum keeps a velocity per parameter, Adagrad and RMSprop a running sum or average
 of squared gradients, Adam two averages and a step count (``slots`` and ``counters`` name them;
 ``check_state`` checks state from a file or an earlier run). Each training run starts with no
-state, even with an optimiser object used before (on another network, or another architecture);
+state, even with an optimiser object used before (on another network, or another architecture:
+``Optimizer.start`` decides);
 at its end the network keeps the state (``Network.optimizer_state``), ``save`` writes it, and
 ``SGD(..., resume=True)`` continues from it, so a run resumed from its file goes on exactly as if
 it had never stopped.
@@ -46,6 +47,8 @@ Used by: the training loop (``Network.SGD(optimizer=...)``), the widgets, the CL
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -100,6 +103,28 @@ class Optimizer:
         """Forget all state (velocities, running averages, step counts): a fresh dict, so state
         handed over to a network (``Network.optimizer_state``) stays as it was."""
         self.state = {}
+
+    def start(self, saved, shapes, resume=False):
+        """Decide the state a training run starts from (the one place it is decided): none (the
+        default, whatever this object did before), or with ``resume`` a copy of ``saved``, the
+        state a network kept from its last run or its file (``{"name": ..., "state": ...}`` or
+        None), checked to fit parameters of ``shapes``."""
+        if not resume:
+            self.reset()
+            return
+        if saved is None or (not saved["state"] and saved["name"] != self.name):
+            if self.slots or self.counters:
+                raise ValueError(f"resume=True continues the {self.name} optimiser from the state "
+                                 "this network kept at the end of its last run (or from the file it "
+                                 "was loaded from), and it has none: train it once without "
+                                 "resume=True")
+            self.reset()
+            return
+        if saved["name"] != self.name:
+            raise ValueError(f"resume=True: this network's last run used optimizer "
+                             f"{saved['name']!r}, whose state {self.name!r} cannot continue; "
+                             f"give optimizer={saved['name']!r}, or leave resume out to start afresh")
+        self.state = copy.deepcopy(check_state(self.name, saved["state"], shapes))
 
     def settings(self):
         """The hyper-parameters other than eta, as a dict (for saving and printing)."""

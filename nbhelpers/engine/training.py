@@ -29,12 +29,11 @@ Used by: the engine (``Network.SGD``) and so by every notebook that trains a net
 from __future__ import annotations
 
 import contextlib
-import copy
 import time
 
 import numpy as np
 
-from ..optimizers import check_state, get_optimizer
+from ..optimizers import get_optimizer
 from ..regularization import get_regularization, make_penalty
 from ..schedules import make_schedule
 from ..validate import boolean, fail, fits_in_memory, generator, number, probability, whole
@@ -248,13 +247,11 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
         verbose: print one line per epoch, warnings, and why training stopped early.
 
     Each epoch shuffles with ``perm = rng.permutation(n)`` and steps through the mini-batches
-    ``perm[k:k + mini_batch_size]`` in order (with batch normalisation, a last mini-batch of one
-    example is left out, with a note in ``history.warnings``). Ctrl-C ends training after the
-    current mini-batch, keeping what was learned; a second Ctrl-C stops at once
-    (``KeyboardInterrupt``). After each epoch ``engine.guard`` checks the run's health: a lost
-    run (weights or cost not finite, the cost exploding, every output the same) stops with its
-    epoch undone and ``history.message`` saying what to change; a run going wrong (outputs
-    saturated at the wrong end, weights running away) goes on, warned in ``history.warnings``.
+    ``perm[k:k + mini_batch_size]`` (with batch normalisation, a last one of one example is left
+    out, with a note in ``history.warnings``). Ctrl-C ends training after the current mini-batch,
+    keeping what was learned; a second one stops at once (``KeyboardInterrupt``). After each
+    epoch ``engine.guard`` stops a lost run (its epoch undone, ``history.message`` saying what to
+    change) and warns of one going wrong (``history.warnings``).
     """
     epochs = whole(epochs, "epochs", minimum=0)
     mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
@@ -266,9 +263,7 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
     _check_batch(net, mini_batch_size)
     optimizer = get_optimizer(optimizer, eta)
     schedule = make_schedule(schedule, eta, epochs)
-    if rng is None:
-        rng = np.random.default_rng(whole(seed, "seed", minimum=0)) if seed is not None else net.rng
-    rng = generator(rng, "rng")
+    rng = _generator(net, rng, seed)
     watchers = _callbacks(stop, callback, callbacks, monitor_batch_cost, monitor_gradients, schedule,
                           progress, verbose)    # built, and so checked, before any work is done
 
@@ -279,7 +274,7 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
     if early_stopping is not None:
         watchers.append(cb.EarlyStopping(_check_early_stopping(early_stopping, evaluation)))
     _check_batch(net, mini_batch_size, training)
-    _start_optimizer(net, optimizer, resume)
+    optimizer.start(net.optimizer_state, [p.value.shape for p in net.parameters()], resume)
     optimizer.penalty = make_penalty(regularization, lmbda, training.X.shape[1])
     try:
         with net.dropout(dropout):
@@ -287,6 +282,13 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
                          evaluation, monitor, guard=DivergenceGuard())
     finally:   # the network keeps the optimiser's state, for save and resume=True
         net.optimizer_state = {"name": optimizer.name, "state": optimizer.state}
+
+
+def _generator(net, rng, seed):
+    """The run's generator: ``rng``, else a new one from ``seed``, else the network's own."""
+    if rng is None:
+        rng = np.random.default_rng(whole(seed, "seed", minimum=0)) if seed is not None else net.rng
+    return generator(rng, "rng")
 
 
 def _check_batch(net, mini_batch_size, training=None):
@@ -301,29 +303,6 @@ def _check_batch(net, mini_batch_size, training=None):
                        np.dtype(net.dtype).itemsize, "mini_batch_size",
                        f"training with mini-batches of {mini_batch_size}", copies=1,
                        why="every layer's outputs for the backward pass, and the training data")
-
-
-def _start_optimizer(net, optimizer, resume):
-    """The one place a run's optimiser state is decided: fresh (the default, whatever the
-    optimiser object did before), or with ``resume`` a copy of the state this network kept from
-    its last run or its file, checked to fit."""
-    saved = net.optimizer_state
-    if not resume:
-        optimizer.reset()
-        return
-    if saved is None or (not saved["state"] and saved["name"] != optimizer.name):
-        if optimizer.slots or optimizer.counters:
-            raise ValueError(f"resume=True continues the {optimizer.name} optimiser from the state "
-                             "this network kept at the end of its last run (or from the file it was "
-                             "loaded from), and it has none: train it once without resume=True")
-        optimizer.reset()
-        return
-    if saved["name"] != optimizer.name:
-        raise ValueError(f"resume=True: this network's last run used optimizer "
-                         f"{saved['name']!r}, whose state {optimizer.name!r} cannot continue; "
-                         f"give optimizer={saved['name']!r}, or leave resume out to start afresh")
-    shapes = [p.value.shape for p in net.parameters()]
-    optimizer.state = copy.deepcopy(check_state(optimizer.name, saved["state"], shapes))
 
 
 def _callbacks(stop, callback, callbacks, batch_cost, gradients, schedule, progress, verbose):
