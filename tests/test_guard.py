@@ -167,6 +167,10 @@ def test_batchnorm_refuses_a_mini_batch_of_one(sample):
     with pytest.raises(ValueError, match="mini_batch_size must be at least 2 for this network, got 1"):
         net.SGD((X[:, :50], y[:50]), 1, 1, 0.1, **QUIET)
     assert np.array_equal(net.layers[1].running_var, np.ones((20, 1)))   # nothing trained
+    # one training example in all: every epoch left it out and trained on nothing, with only a note
+    with pytest.raises(ValueError, match="training_data must hold at least 2 examples for this "
+                                         "network, got 1"):
+        net.SGD((X[:, :1], y[:1]), 2, 10, 0.1, **QUIET)
     with pytest.raises(ValueError, match="cannot train on a mini-batch of one example"):
         BatchNorm(3).forward(np.ones((3, 1)), training=True)
     with pytest.raises(ValueError, match="cannot train on a mini-batch of one example"):

@@ -298,6 +298,10 @@ def _check_batch(net, mini_batch_size, training=None):
         raise ValueError(f"mini_batch_size must be at least {net.min_batch} for this network, got "
                          f"{mini_batch_size}: batch normalisation normalises each neuron by its "
                          "spread over the mini-batch, and one example has none")
+    if training is not None and training.X.shape[1] < net.min_batch:
+        raise ValueError(f"training_data must hold at least {net.min_batch} examples for this "
+                         f"network, got {training.X.shape[1]}: batch normalisation normalises each "
+                         "neuron by its spread over a mini-batch, and one example has none")
     if training is not None:
         fits_in_memory(net.training_numbers * mini_batch_size + training.X.size + training.Y.size,
                        np.dtype(net.dtype).itemsize, "mini_batch_size",
