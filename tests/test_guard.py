@@ -5,7 +5,6 @@ Each case here went unreported before: saturated outputs, runaway weights, weigh
 up while the weights were still finite, schedules training uphill or with NaN, batch
 normalisation trained on one example."""
 
-import math
 
 import numpy as np
 import pytest
