@@ -113,7 +113,7 @@ class Optimizer:
             self.reset()
             return
         if saved is None or (not saved["state"] and saved["name"] != self.name):
-            if self.slots or self.counters:
+            if self.slots or self.counters or self.name not in OPTIMIZERS:   # (one's own: may keep some)
                 raise ValueError(f"resume=True continues the {self.name} optimiser from the state "
                                  "this network kept at the end of its last run (or from the file it "
                                  "was loaded from), and it has none: train it once without "
@@ -124,7 +124,7 @@ class Optimizer:
             raise ValueError(f"resume=True: this network's last run used optimizer "
                              f"{saved['name']!r}, whose state {self.name!r} cannot continue; "
                              f"give optimizer={saved['name']!r}, or leave resume out to start afresh")
-        self.state = copy.deepcopy(check_state(self.name, saved["state"], shapes))
+        self.state = copy.deepcopy(check_state(type(self), saved["state"], shapes))
 
     def settings(self):
         """The hyper-parameters other than eta, as a dict (for saving and printing)."""
@@ -284,12 +284,15 @@ class Adam(Optimizer):
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)}
 
 
-def check_state(name, state, shapes):
-    """``state`` if it is what the optimiser called ``name`` keeps for parameters of ``shapes``
-    (a list, in ``Network.parameters()`` order): a dict parameter index -> {slot: array shaped like
-    that parameter, with finite numbers; counter: whole number >= 0}. A ValueError says what is
-    wrong, so state from a file or an earlier run is never used half-fitting."""
-    cls = lookup(OPTIMIZERS, name, "optimizer")
+def check_state(optimizer, state, shapes):
+    """``state`` if it is what ``optimizer`` (a name in ``OPTIMIZERS``, or a class) keeps for
+    parameters of ``shapes`` (a list, in ``Network.parameters()`` order): a dict parameter index ->
+    {slot: array shaped like that parameter, with finite numbers; counter: whole number >= 0}. A
+    class that declares no ``slots`` or ``counters`` (an optimiser of one's own) may name them as it
+    likes. A ValueError says what is wrong, so state from a file or an earlier run is never used
+    half-fitting."""
+    cls = optimizer if isinstance(optimizer, type) else lookup(OPTIMIZERS, optimizer, "optimizer")
+    declared = bool(cls.slots or cls.counters)
     if not isinstance(state, dict):
         raise ValueError(f"the optimizer state should map parameters to their state, found "
                          f"{type(state).__name__}")
@@ -298,12 +301,12 @@ def check_state(name, state, shapes):
             raise ValueError(f"the optimizer state names parameter {key!r}, but the network has "
                              f"{len(shapes)} (0 to {len(shapes) - 1})")
         unknown = set(slots) - set(cls.slots) - set(cls.counters) if isinstance(slots, dict) else None
-        if unknown is None or unknown:
+        if unknown is None or (unknown and declared):
             raise ValueError(f"the optimizer state of parameter {key} should hold "
                              f"{sorted(cls.slots + cls.counters)} for {cls.name!r}, found "
                              f"{sorted(slots) if isinstance(slots, dict) else slots!r}")
         for slot, value in slots.items():
-            if slot in cls.counters:
+            if slot in cls.counters or (not declared and not isinstance(value, np.ndarray)):
                 if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                     raise ValueError(f"the optimizer state's {slot!r} of parameter {key} should be "
                                      f"a whole number >= 0, found {value!r}")

@@ -12,7 +12,7 @@ import pytest
 
 from nbhelpers import Network, StopTraining
 from nbhelpers.engine.callbacks import Callback
-from nbhelpers.optimizers import Adam, Momentum
+from nbhelpers.optimizers import Adam, Momentum, Optimizer
 
 QUIET = dict(progress=False, verbose=False)
 
@@ -157,3 +157,35 @@ def test_resume_needs_state_of_the_same_optimiser(sample):
     with pytest.raises(ValueError, match="resume must be True or False, got 'yes'"):
         net.SGD(data, 1, 10, 0.1, resume="yes", **QUIET)
     net.SGD(data, 1, 10, 0.1, optimizer="momentum", resume=True, **QUIET)   # the same: fine
+
+
+class HeavyBall(Optimizer):
+    """An optimiser of the learner's own, outside ``OPTIMIZERS``: momentum under another name."""
+
+    name = "heavy_ball"
+
+    def update(self, key, w, grad):
+        v = self.slot(key, "velocity", w)
+        v *= 0.9
+        v -= self.eta * grad
+        w += v
+
+
+def test_an_optimiser_of_ones_own_trains_resumes_and_saves(sample, tmp_path):
+    """A network trained with an optimiser outside OPTIMIZERS could not be saved (KeyError
+    'heavy_ball'), and resume=True refused its state as an unknown optimizer's."""
+    data = _small(sample, 100)
+    whole = Network([784, 10, 10], cost="cross_entropy")
+    whole.SGD(data, 2, 10, 0.1, optimizer=HeavyBall(0.1), rng=np.random.default_rng(1), **QUIET)
+    split, rng = Network([784, 10, 10], cost="cross_entropy"), np.random.default_rng(1)
+    split.SGD(data, 1, 10, 0.1, optimizer=HeavyBall(0.1), rng=rng, **QUIET)
+    split.SGD(data, 1, 10, 0.1, optimizer=HeavyBall(0.1), rng=rng, resume=True, **QUIET)
+    assert all(np.array_equal(a, b) for a, b in zip(_weights(whole), _weights(split)))
+    with pytest.warns(UserWarning, match="the state of optimizer 'heavy_ball' .* is not saved"):
+        split.save(tmp_path / "net.npz")
+    loaded = Network.load(tmp_path / "net.npz")
+    assert loaded.optimizer_state is None
+    assert all(np.array_equal(a, b) for a, b in zip(_weights(loaded), _weights(split)))
+    with pytest.raises(ValueError, match="resume=True continues the heavy_ball optimiser .* it has "
+                                         "none"):
+        loaded.SGD(data, 1, 10, 0.1, optimizer=HeavyBall(0.1), resume=True, **QUIET)

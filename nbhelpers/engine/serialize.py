@@ -1,15 +1,16 @@
 """Saving and loading networks as JSON or ``.npz`` (never pickle), checked before anything is built.
 
 A saved network is its list of layers: each layer's kind (a key of ``nbhelpers.layers.LAYERS``), the
-settings that rebuild it, and its arrays (``w``, ``b``, batch-norm averages...), plus the cost, dtype
-and input shape; and the optimiser state of its last run (``Network.optimizer_state``: a velocity,
-Adam's averages and step counts), so that a run resumed from the file (``SGD(..., resume=True)``)
-continues exactly. JSON writes each float with Python's shortest exact representation, so reading
-it back gives the very same bits; ``.npz`` stores the arrays themselves (read with
-``allow_pickle=False``). Writes are atomic (a temporary file renamed into place) and the file gets
-the usual permissions of a new file (0666 less the umask). What could not be loaded again is
-refused before anything is written: NaN or infinite numbers (a diverged network), more numbers
-than the loader takes, JSON larger than it reads.
+settings that rebuild it, and its arrays (``w``, ``b``, batch-norm averages...), plus the cost,
+dtype and input shape; and the optimiser state of its last run (``Network.optimizer_state``: a
+velocity, Adam's averages and step counts), so that a run resumed from the file (``SGD(...,
+resume=True)``) continues exactly (the state of an optimiser of one's own, outside ``OPTIMIZERS``,
+is left out with a warning: no file could rebuild it). JSON writes each float with Python's shortest
+exact representation, so reading it back gives the very same bits; ``.npz`` stores the arrays
+themselves (read with ``allow_pickle=False``). Writes are atomic (a temporary file renamed into
+place) and the file gets the usual permissions of a new file (0666 less the umask). What could not
+be loaded again is refused before anything is written: NaN or infinite numbers (a diverged network),
+more numbers than the loader takes, JSON larger than it reads.
 
 Loading checks the whole file first: the header's layer settings give every array's shape, which
 must match what the file holds (for ``.npz`` read from the array headers, without reading the data),
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +82,13 @@ def _optimizer(net):
     saved = net.optimizer_state
     if saved is None:
         return None, {}
-    cls, state = OPTIMIZERS[saved["name"]], saved["state"]
+    cls, state = OPTIMIZERS.get(saved["name"]), saved["state"]
+    if cls is None:                   # an optimiser of one's own: no file could rebuild it
+        if state:
+            warnings.warn(f"the state of optimizer {saved['name']!r} (not one of "
+                          f"{sorted(OPTIMIZERS)}) is not saved, only the network: after loading, "
+                          "train without resume=True", UserWarning, stacklevel=4)   # Network.save's caller
+        return None, {}
     entry, arrays = {"name": cls.name, "stepped": bool(state)}, {}
     if state:
         counters, k = {name: [] for name in cls.counters}, 0
