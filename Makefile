@@ -30,7 +30,7 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env classroom git-filter lab test lint notebooks-clean check unit nbval strip bench browser-test html clean \
+.PHONY: help env classroom git-filter lab test quick lint notebooks-clean check unit nbval strip bench browser-test html clean \
 	test-portability
 
 help:
@@ -39,10 +39,11 @@ help:
 	@echo "make test   - create .venv if needed and run lint, unit tests, every notebook, the grading and the browser tests"
 	@echo "make test-portability - run the lessons whose checks compare training runs again under two"
 	@echo "                    other OpenBLAS kernels (Haswell, then Sandybridge with 2 BLAS threads)"
+	@echo "make quick  - lint and the unit tests not marked slow (under a minute): for the inner loop"
 	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
-	@echo "make bench  - print the training-speed benchmark"
+	@echo "make bench  - print the training-speed benchmarks (chapter 6 at full size against PyTorch: ~30 min)"
 	@echo "make browser-test - (part of make test) run make lab as a newcomer would, and follow a"
 	@echo "                    lesson's trainer in JupyterLab in headless Chromium (skipped without"
 	@echo "                    Chromium: apt-get install chromium); screenshots in test-output/browser"
@@ -88,26 +89,31 @@ lab: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	MPLBACKEND= $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter
+	$(BIN)/ruff check nbhelpers coursebook tests benchmarks browser_tests data notebooks assignments jupyter tools
 
 # What git holds (the staged notebooks), not the working copy, must be free of outputs.
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
 # tests/test_assignments.py grades the assignments with nbgrader, so the unit tests install it.
-# `make test` runs the unit tests (the grading among them) and every notebook in one pytest run on
-# two workers (pytest-xdist); each test file and each notebook stays on one worker, and each worker's
-# BLAS keeps to one thread so the two do not fight over the cores. `make unit` and `make nbval` run
-# the two halves alone, in one process.
+# `make test` runs the unit tests (the grading among them), every notebook and the browser tests in
+# one pytest run on two workers (pytest-xdist); conftest.py keeps each notebook and test file on one
+# worker and starts the longest first, and each worker's BLAS keeps to one thread so the two do not
+# fight over the cores. `make unit`, `make nbval` and `make browser-test` run the parts alone.
 WORKERS ?= 2
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Every lesson cell takes seconds; a cell still running after 5 minutes has hung, so it fails then
 # (nbval's own limit is over half an hour).
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
-check: $(STAMP) $(CLASSROOM_STAMP) git-filter
+check: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
-	  tests notebooks
+	  tests notebooks browser_tests
+
+# The inner loop: what takes more than a few seconds is marked @pytest.mark.slow and left out (the
+# notebooks, the grading, the lessons re-run with a broken engine, the site build, ...).
+quick: lint
+	$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider tests
 
 # A check about a training run must hold on every computer, yet the last bits of a matrix product
 # depend on the BLAS kernel OpenBLAS picks for the CPU and on its thread count, and a chaotic run
@@ -127,13 +133,13 @@ test-portability: $(STAMP)
 	  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  $(PORTABILITY_LESSONS)
 
-unit: $(STAMP) $(CLASSROOM_STAMP) git-filter
+unit: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
 	$(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -p no:cacheprovider notebooks
 
-test: lint check browser-test
+test: lint check
 
 strip: $(STAMP)
 	$(BIN)/nbstripout --extra-keys '$(STRIP_KEYS)' $(NOTEBOOKS)
@@ -146,6 +152,7 @@ html: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_ch6.py
 
 # `make lab` started as a newcomer would, and a lesson's trainer followed in headless Chromium. The
 # second needs Debian's chromium (apt-get install chromium) and is skipped, with one line saying so,

@@ -36,3 +36,7 @@ c.ExecutePreprocessor.timeout = 60
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# The course's kernel client (coursebook/kernel.py): a cell's reply is never left unread, where
+# nbclient's own could wait a cell's whole time limit for a reply that had arrived.
+c.AsyncKernelManager.client_class = "coursebook.kernel.KernelClient"

@@ -109,12 +109,14 @@ class PerExampleNetwork:
         return nabla_b, nabla_w
 
 
-def best_time(run, repeats):
+def best_time(run, repeats, clock=time.perf_counter):
+    """The shortest of ``repeats`` calls of ``run``, by ``clock``: wall-clock time by default,
+    ``time.process_time`` for the CPU time of this process (less inflated on a busy machine)."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
 
 

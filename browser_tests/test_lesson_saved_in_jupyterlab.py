@@ -25,27 +25,18 @@ import time
 from pathlib import Path
 
 import pytest
+from browser import launch, playwright_or_skip
 from jupyter_harness import free_port, isolated_env, lab_options, start
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent
 LESSON = "00-start-here.ipynb"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ENABLE = "apt-get install chromium (Debian's browser; no download by playwright)"
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-if os.geteuid() == 0:
-    CHROMIUM_ARGS.append("--no-sandbox")
 SECONDS = 120
 # every cell of the lesson at once, on two shared cores: generous, the test goes on as soon as it is done
 RUN_ALL_SECONDS = 300
 SHOTS = REPO / "test-output" / "browser"
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"no Chromium at {CHROMIUM}, so the browser test is skipped; to run it: {ENABLE}",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="browser test skipped: pip install -e '.[dev]' for playwright")
+sync_api = playwright_or_skip("the browser test")
 if shutil.which("git") is None or not (REPO / ".git").exists():
     pytest.skip("needs git and a git checkout of the course", allow_module_level=True)
 
@@ -98,7 +89,7 @@ def test_a_lesson_saved_in_jupyterlab_leaves_git_clean_and_pull_works(tmp_path):
     server = start(["jupyter", "lab", *options], tmp_path, port, token, env, cwd=work / "notebooks")
     try:
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(p)
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             try:
                 page.goto(f"{server.url}/lab/tree/{LESSON}?token={server.token}")

@@ -15,7 +15,6 @@ recorded: a page may load nothing but files of the site.
 """
 
 import json
-import os
 import re
 import shutil
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser import launch, playwright_or_skip
 
 from coursebook.build import PACKAGE, STATIC, build_site, exporter, render_page
 from coursebook.lessons import find_lessons
@@ -30,18 +30,8 @@ from coursebook.lessons import find_lessons
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SLIDER_LESSON = "01-perceptrons-and-sigmoid-neurons"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ENABLE = "apt-get install chromium (Debian's browser; no download by playwright)"
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-if os.geteuid() == 0:
-    CHROMIUM_ARGS.append("--no-sandbox")
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"no Chromium at {CHROMIUM}, so the offline site test is skipped; to run it: {ENABLE}",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="browser test skipped: pip install -e '.[dev]' for playwright")
+sync_api = playwright_or_skip("the offline site test")
 
 # Math in a lesson's markdown, as MathJax finds it: $$...$$ and \[...\] (display), $...$ and
 # \(...\) (inline), with code spans and fenced code left out (MathJax skips <code> and <pre>).
@@ -85,7 +75,7 @@ def formulas(notebook):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         try:
             yield chromium
         finally:

@@ -30,29 +30,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser import launch, playwright_or_skip
 from jupyter_harness import free_port, isolated_env, lab_options, start
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "test-output" / "browser"
 LESSON = "03-a-network-that-recognises-digits.ipynb"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ENABLE = "apt-get install chromium (Debian's browser; no download by playwright)"
-# flags for a closed network, and for root in containers and CI machines
-CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-if os.geteuid() == 0:
-    CHROMIUM_ARGS.append("--no-sandbox")
 # every cell of the lesson at once, on two shared cores: generous, the test stops as soon as it is done
 RUN_ALL_SECONDS = 300
 STEP_SECONDS = 60
 PANEL_TITLE = "Train a [784, hidden, 10] network"
 STATUS_WORDS = ("Ready", "Training", "Done", "Stopped", "Diverged", "Error")
 
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"no Chromium at {CHROMIUM}, so the browser test is skipped; to run it: {ENABLE}",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="browser test skipped: pip install -e '.[dev]' for playwright")
+sync_api = playwright_or_skip("the browser test")
 
 
 class Clock:
@@ -268,7 +258,7 @@ def test_a_learner_runs_the_trainer_lesson(lab):
     n_code = sum(cell.cell_type == "code" for cell in cells)
     clock = Clock()
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             # 1. open the lesson; wait for a kernel that has answered

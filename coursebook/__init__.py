@@ -8,9 +8,10 @@ through pictures drawn at build time; any other widget is shown as a note saying
 JupyterLab, followed by whatever it had drawn when the notebook ran.
 
 Modules: ``lessons`` (finding the notebooks, their titles and chapters), ``execute`` (running a
-notebook in a kernel, with clear errors), ``frames`` (run in that kernel: the sliders' pictures),
-``sliders`` (those pictures as controls on the page), ``placeholders`` (every widget becomes
-sliders or a note), ``site_folder`` (which folder may be replaced, and replacing it at once),
+notebook in a kernel, with clear errors), ``kernel`` (the kernel client that never leaves a reply
+unread, which nbgrader's autograding uses too), ``frames`` (run in that kernel: the sliders'
+pictures), ``sliders`` (those pictures as controls on the page), ``placeholders`` (every widget
+becomes sliders or a note), ``site_folder`` (which folder may be replaced, and replacing it at once),
 ``build`` (pages and the index).
 """
 

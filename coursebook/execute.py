@@ -15,20 +15,18 @@ import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets.config import Config
 
+from .kernel import use_in
+
 #: Where the ids of closed widgets are kept, in ``notebook.metadata``.
 CLOSED_WIDGETS = "closed_widgets"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: The longest a reply or an output that has arrived can go unread (see ``_poll_in_slices``).
-SLICE_SECONDS = 1.0
 #: BLAS runs on one thread, as in ``make test``, unless these are set: a lesson's numbers (and the
 #: margins its checks assert) are then those the tests saw.
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -40,34 +38,8 @@ class LessonError(RuntimeError):
     """A lesson failed to run: its name and the cell's error."""
 
 
-def _poll_in_slices(channel, step=SLICE_SECONDS):
-    """Make ``channel.get_msg(timeout)`` wait in slices of at most ``step`` seconds.
-
-    A message can sit unnoticed in an asyncio ZeroMQ socket: the socket's file descriptor signals
-    only a change of state, and the signal can be used up before the waiting poll sees it. Seen
-    here after cells that show widgets (``interact``): the kernel had answered in 0.2 s, and the
-    reply was read only when the cell's whole timeout ran out. A new poll looks at the socket's
-    state first, so polling again every ``step`` seconds finds such a message within ``step``.
-    """
-    get_msg = channel.get_msg
-
-    async def get_msg_in_slices(timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return await get_msg(timeout=step if left is None else min(step, left))
-            except Empty:
-                if left is not None and left <= step:
-                    raise
-
-    channel.get_msg = get_msg_in_slices
-    return channel
-
-
 class _Client(NotebookClient):
-    """A notebook client that remembers which widget comms were closed, and reads the kernel's
-    replies and outputs by polling in slices (``_poll_in_slices``)."""
+    """A notebook client that remembers which widget comms were closed and which cell is running."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,12 +50,6 @@ class _Client(NotebookClient):
         self.running = cell_index
         return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        _poll_in_slices(kc.shell_channel)
-        _poll_in_slices(kc.iopub_channel)
-        return kc
-
     def handle_comm_msg(self, outs, msg, cell_index):
         if msg["msg_type"] == "comm_close":
             self.closed_comms.add(msg["content"]["comm_id"])
@@ -93,8 +59,9 @@ class _Client(NotebookClient):
 def _kernel_config(folder):
     """Talk to the kernel over local sockets (IPC) in ``folder`` where the system has them: nothing
     listens on a network port, and the kernel has no reason to warn that its messages travel
-    unencrypted. The socket path must be absolute: the kernel runs in the lesson's folder."""
-    config = Config()
+    unencrypted. The socket path must be absolute: the kernel runs in the lesson's folder. The
+    kernel client is ``coursebook.kernel``'s, which never leaves a reply unread."""
+    config = use_in(Config())
     if os.name != "nt":
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(Path(folder).resolve() / "kernel")

@@ -163,18 +163,20 @@ def _train(args):
 
 
 def _check_save_path(parser, save):
-    """Refuse a --save path that could not be written, before minutes of training."""
+    """Refuse a --save path that could not be written, before minutes of training: the temporary
+    file the save will write is created (and removed) now."""
+    from .atomic import check_writable
+
     path = Path(save)
     if path.suffix.lower() not in (".json", ".npz"):
         parser.error(f"argument --save: the file name must end in .json or .npz, got {save!r}")
-    folder = path.parent
-    if not folder.is_dir():
-        parser.error(f"argument --save: the folder {str(folder)!r} does not exist (create it first), "
-                     f"got {save!r}")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not path.is_dir() and not os.access(path, os.W_OK):
         parser.error(f"argument --save: {save!r} cannot be written (permission denied)")
-    if path.is_dir():
-        parser.error(f"argument --save: {save!r} is a folder, not a file name")
+    try:
+        check_writable(path, "argument --save")
+    except OSError as err:
+        parser.error(f"{err} (create the folder or choose another), got {save!r}"
+                     if isinstance(err, FileNotFoundError) else f"{err}, got {save!r}")
 
 
 def main(argv=None):
@@ -196,6 +198,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # the reader went away (`... --table | head`): nothing is wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 141            # as a program stopped by SIGPIPE
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

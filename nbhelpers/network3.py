@@ -24,11 +24,12 @@ pooling), biases N(0, 1), and zeros for the softmax layer. The cost is the log-l
 
 What differs from the book's Theano code:
 
-- it runs on the CPU with numpy, in float64 by default (``Network(..., dtype=np.float32)`` for speed);
+- it runs on the CPU with numpy, in float32 by default as the book's Theano code did
+  (``floatX = float32``); ``Network(..., dtype=np.float64)`` for double precision;
 - the data are the course's: ``load_data_shared()`` gives the bundled 4,000/500/500 sample,
-  ``load_data_shared("mnist")`` the full set (downloaded once), each split a pair ``(X, y)`` with one
-  image per column, X (784, n); the book's pickled ``mnist.pkl.gz`` is not read (unpickling can run
-  code);
+  ``load_data_shared("mnist")`` the full set (downloaded once, or read from a folder you name with
+  ``folder=`` or ``NBHELPERS_MNIST_DIR``), each split a pair ``(X, y)`` with one image per column,
+  X (784, n) in float32; the book's pickled ``mnist.pkl.gz`` is not read (unpickling can run code);
 - each epoch shuffles the training data (the book's code visits the mini-batches in the same order
   every epoch), and the last mini-batch may be smaller;
 - dropout is the book's: kept activations pass unscaled in training, and in use every activation
@@ -38,7 +39,11 @@ What differs from the book's Theano code:
   lmbda * mini_batch_size (the engine's lmbda is divided by the number of training examples, as in
   ``network2``);
 - ``SGD`` returns the engine's ``History`` (the book's returns nothing) and keeps the best
-  validation accuracy, its iteration and the test accuracy there as attributes of the network.
+  validation accuracy, its iteration and the test accuracy there as attributes of the network;
+- what the book's Theano graph would only find out while training is checked when the network is
+  built, in the terms of your own list of layers: each layer's declared input (``image_shape``,
+  ``n_in``) against what the layer before it gives, every ``image_shape[0]`` and ``SGD``'s
+  mini-batch size against ``Network(..., mini_batch_size)``, and no layer object used twice.
 
 Used by: notebook 10 (convolutional networks), the ``reproduce`` command and the tests.
 """
@@ -54,7 +59,7 @@ from .activations import get_activation
 from .data import load_mnist
 from .engine.callbacks import Callback
 from .layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from .validate import fail, probability, shape, whole
+from .validate import fail, number, probability, shape, whole
 
 __all__ = ["Network", "ConvPoolLayer", "FullyConnectedLayer", "SoftmaxLayer", "load_data_shared",
            "linear", "ReLU", "sigmoid", "tanh"]
@@ -78,6 +83,23 @@ def tanh(z):
 
 
 _ACTIVATION_NAMES = {linear: "linear", ReLU: "relu", sigmoid: "sigmoid", tanh: "tanh"}
+_BOOK_NAMES = {"linear": "linear", "relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
+
+
+class _BookLayer:
+    """What the book's three layer classes share: a readable repr of their arguments."""
+
+    _shown = ()
+
+    def __repr__(self):
+        args = []
+        for name in self._shown:
+            value = getattr(self, name)
+            if name == "activation":    # shown as the book writes it: activation_fn=ReLU
+                args.append(f"activation_fn={_BOOK_NAMES.get(value, repr(value))}")
+            elif name != "p_dropout" or value:
+                args.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(args)})"
 
 
 def _activation_name(activation_fn):
@@ -89,20 +111,22 @@ def _activation_name(activation_fn):
          activation_fn)
 
 
-def load_data_shared(filename="sample"):
-    """``(training_data, validation_data, test_data)``, each a pair ``(X, y)``: X (784, n), y (n,).
+def load_data_shared(filename="sample", folder=None):
+    """``(training_data, validation_data, test_data)``, each a pair ``(X, y)``: X (784, n) float32,
+    y (n,).
 
     ``filename``: ``"sample"`` (default: the bundled 4,000 / 500 / 500 digits), ``"mnist"`` (the
-    full 50,000 / 10,000 / 10,000, downloaded once) or ``"fashion"``.
+    full 50,000 / 10,000 / 10,000, downloaded once) or ``"fashion"``. ``folder``: a folder holding
+    the four official files of the full set, gzipped or not (see ``nbhelpers.data.load_mnist``).
     """
     if isinstance(filename, str) and filename.endswith((".pkl", ".pkl.gz")):
         raise ValueError(f"filename: the book's pickled data files are not read here (unpickling can "
                          f"run code); use 'sample' or 'mnist', got {filename!r}")
-    data = load_mnist(filename)
+    data = load_mnist(filename, folder=folder, dtype=np.float32)
     return data.train, data.validation, data.test
 
 
-class ConvPoolLayer:
+class ConvPoolLayer(_BookLayer):
     """The book's convolution + max-pooling layer.
 
     Args:
@@ -111,6 +135,8 @@ class ConvPoolLayer:
         poolsize: the max-pooling window (y, x).
         activation_fn: ``sigmoid`` (default), ``tanh``, ``ReLU`` or ``linear`` from this module.
     """
+
+    _shown = ("filter_shape", "image_shape", "poolsize", "activation")
 
     def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid):
         self.filter_shape = shape(filter_shape, "filter_shape", length=4)
@@ -121,6 +147,12 @@ class ConvPoolLayer:
                  filter_shape)
         self.activation = _activation_name(activation_fn)
 
+    def output_shape(self):
+        """(feature maps, height, width) of one image after the convolution and the pooling."""
+        k, _, kh, kw = self.filter_shape
+        _, _, h, w = self.image_shape
+        return (k, (h - kh + 1) // self.poolsize[0], (w - kw + 1) // self.poolsize[1])
+
     def build(self, rng, dtype):
         k, c, kh, kw = self.filter_shape
         conv = Conv2D(c, k, (kh, kw), activation="linear", dtype=dtype)
@@ -130,8 +162,10 @@ class ConvPoolLayer:
         return [conv, MaxPool2D(self.poolsize), Activation(self.activation)]
 
 
-class FullyConnectedLayer:
+class FullyConnectedLayer(_BookLayer):
     """The book's fully connected layer, with dropout ``p_dropout`` on its input while training."""
+
+    _shown = ("n_in", "n_out", "activation", "p_dropout")
 
     def __init__(self, n_in, n_out, activation_fn=sigmoid, p_dropout=0.0):
         self.n_in = whole(n_in, "n_in", minimum=1)
@@ -148,6 +182,8 @@ class FullyConnectedLayer:
 
 class SoftmaxLayer(FullyConnectedLayer):
     """The book's softmax output layer (weights and biases start at zero)."""
+
+    _shown = ("n_in", "n_out", "p_dropout")
 
     def __init__(self, n_in, n_out, p_dropout=0.0):
         super().__init__(n_in, n_out, activation_fn="softmax", p_dropout=p_dropout)
@@ -203,15 +239,16 @@ class Network(engine.Network):
 
     best_validation_accuracy = best_iteration = best_test_accuracy = None
 
-    def __init__(self, layers, mini_batch_size, seed=0, dtype=np.float64):
-        self.book_layers = list(layers)
+    def __init__(self, layers, mini_batch_size, seed=0, dtype=np.float32):
         self.mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
-        if not self.book_layers or not all(isinstance(layer, (ConvPoolLayer, FullyConnectedLayer))
-                                           for layer in self.book_layers):
+        if not isinstance(layers, (list, tuple)) or not layers or not all(
+                isinstance(layer, (ConvPoolLayer, FullyConnectedLayer)) for layer in layers):
             fail("layers", "a list of ConvPoolLayer, FullyConnectedLayer and SoftmaxLayer objects",
                  layers)
+        self.book_layers = list(layers)
         if not isinstance(self.book_layers[-1], SoftmaxLayer):
             fail("layers", "a list ending in a SoftmaxLayer", type(self.book_layers[-1]).__name__)
+        _check_layers(self.book_layers, self.mini_batch_size)
         rng = np.random.default_rng(whole(seed, "seed", minimum=0))
         built, maps = [], isinstance(self.book_layers[0], ConvPoolLayer)
         for layer in self.book_layers:
@@ -231,6 +268,15 @@ class Network(engine.Network):
         ``training_data``, ``validation_data``, ``test_data``: ``(X, y)`` pairs as
         ``load_data_shared`` gives them. Extra keyword options go to the engine's ``SGD``.
         """
+        mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
+        if mini_batch_size != self.mini_batch_size:
+            fail("mini_batch_size", f"{self.mini_batch_size}, the size this network was built for "
+                 f"(Network(layers, {self.mini_batch_size}))", mini_batch_size)
+        lmbda = number(lmbda, "lmbda", low=0.0)
+        if validation_data is None:
+            fail("validation_data", "a pair (X, y) of validation images and labels", None)
+        X, Y, labels = self.prepare(validation_data, "validation_data")
+        validation_data = (X, Y if labels is None else labels)
         test = None if test_data is None else self.prepare(test_data, "test_data")
         n = self.prepare(training_data, "training_data")[0].shape[1]
         log = _BookLog(self, test, max(1, n // mini_batch_size))
@@ -240,3 +286,42 @@ class Network(engine.Network):
         settings.update(options)
         return super().SGD(training_data, epochs, mini_batch_size, eta,
                            lmbda=lmbda * mini_batch_size, evaluation_data=validation_data, **settings)
+
+
+def _check_layers(layers, mini_batch_size):
+    """Each layer's declared input against what the layer before it gives; no layer twice."""
+    seen = {}
+    for i, layer in enumerate(layers):
+        if id(layer) in seen:
+            fail(f"layers[{i}]", f"a layer of its own: it is the same {type(layer).__name__} object "
+                 f"as layers[{seen[id(layer)]}] (create one for each place in the network)", layer)
+        seen[id(layer)] = i
+    given = None     # what the layer before gives one image: (maps, height, width) or (neurons,)
+    for i, layer in enumerate(layers):
+        name = type(layer).__name__
+        if isinstance(layer, ConvPoolLayer):
+            if layer.image_shape[0] != mini_batch_size:
+                fail(f"layers[{i}].image_shape", f"{(mini_batch_size, *layer.image_shape[1:])}: its "
+                     f"first entry is the mini-batch size, {mini_batch_size} as given to Network",
+                     layer.image_shape)
+            if given is not None and tuple(layer.image_shape[1:]) != given:
+                what = f"{given[0]} feature maps of {given[1]}x{given[2]}" if len(given) == 3 \
+                    else f"{given[0]} neurons, not feature maps"
+                fail(f"layers[{i}].image_shape", f"(mini-batch, {', '.join(map(str, given))}) to match "
+                     f"layers[{i - 1}], which gives {what}", layer.image_shape)
+            _, _, h, w = layer.image_shape
+            if h < layer.filter_shape[2] or w < layer.filter_shape[3] or min(layer.output_shape()) < 1:
+                fail(f"layers[{i}]", f"a ConvPoolLayer whose {layer.filter_shape[2]}x"
+                     f"{layer.filter_shape[3]} filters and {layer.poolsize} pooling fit its "
+                     f"{h}x{w} input", f"image_shape={layer.image_shape}")
+            given = layer.output_shape()
+        else:
+            if given is not None and layer.n_in != math.prod(given):
+                where = f"{given[0]} feature maps of {given[1]}x{given[2]}" if len(given) == 3 \
+                    else f"{given[0]} neurons"
+                fail(f"layers[{i}].n_in", f"{math.prod(given)}: layers[{i - 1}] gives {where}"
+                     + (f" = {'*'.join(map(str, given))}" if len(given) == 3 else ""), layer.n_in)
+            given = (layer.n_out,)
+        if name == "SoftmaxLayer" and i != len(layers) - 1:
+            fail(f"layers[{i}]", "a FullyConnectedLayer or ConvPoolLayer (a SoftmaxLayer can only "
+                 "be the last layer)", name)

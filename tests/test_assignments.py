@@ -36,6 +36,8 @@ pytest.importorskip("nbgrader", reason="nbgrader is the classroom extra: `make t
 
 import nbformat  # noqa: E402  (after the skip: nbgrader brings it)
 
+pytestmark = pytest.mark.slow   # grading takes a minute or two: make quick leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "assignments"
 NAMES = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())

@@ -2,11 +2,15 @@
 benchmark, not a timed test)."""
 
 import importlib.util
+import re
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
 
 
+@pytest.mark.slow
 def test_benchmark_reports_both_cases(capsys):
     spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
     bench = importlib.util.module_from_spec(spec)
@@ -42,3 +46,29 @@ def test_reference_loop_matches_the_engine_gradient(sample):
     net.update_mini_batch(X[:, :10], np.eye(10)[:, y[:10]], 0.5, 5.0, 100)
     for a, b in zip(reference.weights + reference.biases, net.weights + net.biases):
         assert np.allclose(a, b)
+
+
+@pytest.mark.slow
+def test_chapter_6_benchmark_times_every_network_against_pytorch(capsys):
+    """Every chapter-6 network, both contenders, both thread counts (on 50 images: a smoke test)."""
+    spec = importlib.util.spec_from_file_location("bench_ch6", SCRIPT.parent / "bench_ch6.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--images", "50"])
+    out = capsys.readouterr().out
+    assert "one epoch of 50 images" in out and "1 thread" in out and "2 threads" in out
+    for name, *_ in bench.NETWORKS:
+        row = next(line for line in out.splitlines() if line.strip().startswith(name + " "))
+        assert len(re.findall(r"\d s\b", row)) == 4 and row.count("x)") == 2, row
+
+
+def test_the_cpu_clock_leaves_out_time_spent_waiting():
+    """bench_ch6 --clock cpu times by this process's CPU time: a wait the machine spends elsewhere
+    (here a sleep, on a busy machine other programs) is not counted."""
+    import time
+
+    spec = importlib.util.spec_from_file_location("bench_training", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.best_time(lambda: time.sleep(0.2), 1) >= 0.2
+    assert bench.best_time(lambda: time.sleep(0.2), 1, time.process_time) < 0.1

@@ -74,7 +74,25 @@ def test_train_on_the_bundled_fashion_sample(spelling, monkeypatch, capsys):
     assert "Test accuracy" in out
 
 
-def test_save_is_checked_before_training(tmp_path, capsys):
+@pytest.mark.parametrize("where,message", [
+    ("/proc/nbhelpers-net.json", "nothing can be written in '/proc'"),        # even root cannot
+    ("/sys/nbhelpers-net.json", "nothing can be written in '/sys'"),
+    ("{tmp}/no-such-folder/net.json", "the folder '{tmp}/no-such-folder' does not exist"),
+    ("{tmp}", "is a folder, not a file name"),
+])
+def test_save_is_checked_before_training(where, message, tmp_path, capsys, monkeypatch):
+    trained = []
+    monkeypatch.setattr("nbhelpers.engine.Network.SGD", lambda *a, **k: trained.append(1))
+    where = where.format(tmp=tmp_path) + ("/x.json" if where == "{tmp}" else "")
+    if where.endswith("/x.json"):
+        (tmp_path / "x.json").mkdir()
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--epochs", "1", "--save", where])
+    assert stop.value.code == 2 and not trained
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_a_read_only_folder_is_refused_before_training(tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -84,7 +102,7 @@ def test_save_is_checked_before_training(tmp_path, capsys):
         with pytest.raises(SystemExit) as stop:
             main(["train", "--epochs", "1", "--save", str(locked / "net.json")])
         assert stop.value.code == 2
-        assert "cannot be written (permission denied)" in capsys.readouterr().err
+        assert "nothing can be written in" in capsys.readouterr().err
     finally:
         locked.chmod(0o700)
 
@@ -106,3 +124,13 @@ def test_module_runs_as_a_program():
     result = subprocess.run([sys.executable, "-m", "nbhelpers", "--help"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "train" in result.stdout and "data" in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_error_message():
+    """`python -m nbhelpers reproduce --list | head -1`: the pipe closes early, which is no error."""
+    process = subprocess.Popen([sys.executable, "-m", "nbhelpers", "reproduce", "--list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()                     # before the command writes anything
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "error" not in err and "Broken pipe" not in err and "Exception" not in err, err

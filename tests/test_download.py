@@ -4,6 +4,7 @@ A real HTTP server on 127.0.0.1 serves small IDX files that the tests write them
 """
 
 import hashlib
+import os
 import socket
 import threading
 import time
@@ -250,7 +251,7 @@ N_TRAIN, N_TEST = 60, 20
 
 
 @pytest.fixture
-def fake_mnist(server, tmp_path, monkeypatch, dead_url):
+def fake_mnist(server, tmp_path, monkeypatch, dead_url, accept_files):
     """Serve a tiny MNIST look-alike and point nbhelpers.data at it; return the arrays."""
     rng = np.random.default_rng(1)
     arrays = {
@@ -271,6 +272,7 @@ def fake_mnist(server, tmp_path, monkeypatch, dead_url):
         monkeypatch.setitem(data.MIRRORS, name, mirrors)
         monkeypatch.setitem(data.CHECKSUMS, name, checksums)
         monkeypatch.setitem(data.SYSTEM_DIRS, name, [])
+        accept_files(name, source)
     monkeypatch.setenv("NBHELPERS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(data, "VALIDATION_SIZE", 10)
     return arrays
@@ -347,3 +349,104 @@ def test_a_trickle_hits_the_deadline(server, tmp_path, payload):
 def test_bad_limits_are_named(kwargs, message, tmp_path):
     with pytest.raises(ValueError, match=message):
         download_file(["http://127.0.0.1:9/x"], tmp_path / "x", "0" * 64, **kwargs)
+
+
+def test_without_max_bytes_an_endless_body_stops_at_the_default_cap(server, tmp_path, payload,
+                                                                    monkeypatch):
+    import nbhelpers.data.download as download
+
+    assert download.DEFAULT_MAX_BYTES <= 2**30          # bounded, and above the largest data file
+    assert download.DEFAULT_MAX_BYTES > max(max(s.values()) for s in data.SIZES.values())
+    monkeypatch.setattr(download, "DEFAULT_MAX_BYTES", 300_000)   # the same rule, sooner
+    body, sha = payload
+    server.routes["/x.gz"] = ("endless", body)
+    with pytest.raises(DownloadError, match="more than this file's known size of 300000 bytes"):
+        download_file([server.url("/x.gz")], tmp_path / "x.gz", sha, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+class _SlowHeaders(BaseHTTPRequestHandler):
+    """Sends its status line and headers one byte every 50 ms: each read is quick, the whole is not."""
+
+    def do_GET(self):  # noqa: N802
+        head = b"HTTP/1.0 200 OK\r\n" + b"X-Padding: " + b"a" * 200 + b"\r\n\r\n"
+        try:
+            for i in range(len(head)):
+                self.wfile.write(head[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_deadline_covers_the_headers_too(tmp_path, payload):
+    body, sha = payload
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHeaders)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/x.gz"
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="still downloading after the deadline of 0.5 s"):
+            download_file([url], tmp_path / "x.gz", sha, progress=False, timeout=5, deadline=0.5)
+        assert time.monotonic() - start < 3          # the headers alone would take 10 s
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert list(tmp_path.iterdir()) == []
+
+
+KILLED_WRITER = r"""
+import sys, time
+from nbhelpers.atomic import atomic_write
+from nbhelpers.data.download import download_file
+target, kind, url = sys.argv[1], sys.argv[2], sys.argv[3]
+if kind == "save":
+    def write(handle):
+        handle.write(b"half a network")
+        handle.flush()
+        print("writing", flush=True)
+        time.sleep(60)
+    atomic_write(target, write)
+else:
+    print("writing", flush=True)
+    download_file([url], target, "0" * 64, progress=False, deadline=60)
+"""
+
+
+@pytest.mark.parametrize("kind", ["save", "download"])
+def test_the_leftovers_of_a_killed_writer_are_removed_by_the_next_write(kind, server, tmp_path, payload):
+    import signal
+    import subprocess
+    import sys
+
+    body, sha = payload
+    server.routes["/x.gz"] = ("trickle", body)               # one byte every 50 ms: still going
+    target = tmp_path / "x.gz"
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target), kind, server.url("/x.gz")],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "writing\n"
+    suffix = ".tmp" if kind == "save" else ".part"
+    for _ in range(100):          # the download's temporary file appears once the transfer starts
+        leftovers = list(tmp_path.glob(f".x.gz.*{suffix}"))
+        if leftovers:
+            break
+        time.sleep(0.05)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    writer.stdout.close()
+    assert len(leftovers) == 1 and leftovers[0].exists()      # what SIGKILL leaves behind
+    other = tmp_path / f".x.gz.{os.getpid()}.keep{suffix}"     # a live writer's file: kept
+    other.write_bytes(b"")
+    server.routes["/x.gz"] = ("ok", body)
+    if kind == "save":
+        from nbhelpers.atomic import atomic_write
+
+        atomic_write(target, lambda f: f.write(body))
+    else:
+        download_file([server.url("/x.gz")], target, sha, progress=False)
+    assert target.read_bytes() == body
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, other.name])

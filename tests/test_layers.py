@@ -95,6 +95,29 @@ def test_maxpool_picks_the_maximum_and_routes_the_gradient_to_one_winner():
     assert np.array_equal(pooled, big.reshape(3, 4, 2, 4, 2, 5).max(axis=(2, 4)))
 
 
+@pytest.mark.parametrize("pool_size,shape", [
+    ((2, 2), (3, 8, 8, 5)), ((3, 2), (2, 7, 5, 4)), ((2, 3), (2, 6, 7, 3)), ((1, 3), (2, 4, 6, 2)),
+    ((3, 1), (2, 6, 4, 2)), ((24, 24), (2, 24, 24, 3)), ((17, 16), (1, 17, 33, 2)),
+])
+def test_maxpool_routes_each_window_to_its_first_maximum_in_row_order(pool_size, shape):
+    """Against a plain reference (np.argmax of each window, read row by row), on inputs full of
+    ties; windows of more than 256 entries included (a global 24x24 pool)."""
+    a = RNG.integers(0, 3, shape).astype(float)          # values 0, 1, 2: ties everywhere
+    ph, pw = pool_size
+    C, H, W, m = shape
+    pool = MaxPool2D(pool_size)
+    out = pool.forward(a, training=True)
+    grad = RNG.standard_normal(out.shape)
+    got = pool.backward(grad)
+    expected = np.zeros(shape)
+    for c, y, x, k in np.ndindex(out.shape):
+        window = a[c, y * ph:(y + 1) * ph, x * pw:(x + 1) * pw, k]
+        assert out[c, y, x, k] == window.max()
+        i, j = divmod(int(np.argmax(window)), pw)       # the first maximum in row order
+        expected[c, y * ph + i, x * pw + j, k] = grad[c, y, x, k]
+    assert np.array_equal(got, expected)
+
+
 def test_dropout_drops_about_p_and_keeps_the_mean_in_training_only():
     layer = Dropout(0.3)
     layer.rng = np.random.default_rng(0)
@@ -189,6 +212,7 @@ def _torch():
     return pytest.importorskip("torch")
 
 
+@pytest.mark.slow
 def test_conv_pool_and_batchnorm_agree_with_pytorch():
     torch = _torch()
     conv = randomised(Conv2D(2, 3, (3, 2), activation="linear"))

@@ -91,6 +91,7 @@ def test_the_stored_notebooks_hold_no_outputs():
                           "them, then `git add` them again):\n  " + "\n  ".join(problems))
 
 
+@pytest.mark.slow
 @needs_git
 @needs_make
 def test_a_working_copy_with_outputs_stores_none(tmp_path):

@@ -8,11 +8,9 @@ proved on small notebooks made here. ``browser_tests/test_site_offline.py`` open
 Chromium with the network off.
 """
 
-import asyncio
 import hashlib
 import json
 import os
-import queue
 import re
 import time
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 from coursebook import build_site, find_lessons
 from coursebook.__main__ import main
 from coursebook.build import _check_no_errors, exporter, index_html, render_page
-from coursebook.execute import CLOSED_WIDGETS, LessonError, _poll_in_slices, execute_notebook
+from coursebook.execute import CLOSED_WIDGETS, LessonError, execute_notebook
 from coursebook.placeholders import NOTE_CLASS, NOTE_TEXT, WIDGET_STATE, WIDGET_VIEW, replace_widgets
 from coursebook.site_folder import MARKER, SiteFolderError
 from coursebook.sliders import FRAMES_CLASS
@@ -219,6 +217,7 @@ def test_a_traceback_printed_to_stderr_stops_the_build():
         _check_no_errors(notebook, "x.ipynb")
 
 
+@pytest.mark.slow
 def test_a_failing_lesson_stops_the_build_and_keeps_the_old_site(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -237,6 +236,7 @@ def test_a_failing_lesson_stops_the_build_and_keeps_the_old_site(tmp_path):
         build_site(notebooks, out, names=["99-missing"])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="Windows has no IPC sockets for the kernel")
 def test_lessons_run_in_a_kernel_reached_over_local_sockets(tmp_path):
     path = tmp_path / "transport.ipynb"
@@ -245,40 +245,6 @@ def test_lessons_run_in_a_kernel_reached_over_local_sockets(tmp_path):
     ran = execute_notebook(path, timeout=60)
     assert ran.cells[0].outputs[0]["text"] == "ipc\n"   # no TCP port, no warning about encryption
 
-
-class _MissedWakeUp:
-    """A channel whose first wait misses a message that has arrived, as an asyncio ZeroMQ socket can:
-    it waits its whole timeout and finds nothing; any later wait finds the message at once."""
-
-    def __init__(self, message="reply"):
-        self.message, self.waits = message, []
-
-    async def get_msg(self, timeout=None):
-        self.waits.append(timeout)
-        if len(self.waits) == 1:
-            await asyncio.sleep(timeout)
-            raise queue.Empty
-        if self.message is None:
-            await asyncio.sleep(timeout)
-            raise queue.Empty
-        return self.message
-
-
-def test_a_reply_missed_by_one_poll_is_read_at_the_next_slice():
-    channel = _poll_in_slices(_MissedWakeUp(), step=0.05)
-    start = time.monotonic()
-    assert asyncio.run(channel.get_msg(timeout=30)) == "reply"
-    assert time.monotonic() - start < 1            # not the 30 s a single poll would wait
-    assert channel.waits == [0.05, 0.05]
-
-
-def test_polling_in_slices_still_gives_up_at_the_timeout():
-    channel = _poll_in_slices(_MissedWakeUp(message=None), step=0.05)
-    start = time.monotonic()
-    with pytest.raises(queue.Empty):
-        asyncio.run(channel.get_msg(timeout=0.3))
-    assert 0.28 < time.monotonic() - start < 1
-    assert len(channel.waits) >= 6 and all(wait <= 0.05 for wait in channel.waits)
 
 
 # ------------------------------------------------------------------ where the site may be written

@@ -145,6 +145,7 @@ def test_iterators_are_accepted(sample):
     assert len(history) == 1
 
 
+@pytest.mark.slow
 def test_conv_net_evaluates_10000_images_in_little_memory():
     net = Network([Conv2D(1, 20, 5), MaxPool2D(2), Flatten(), Dense(20 * 12 * 12, 100),
                    Dense(100, 10, "softmax")], cost="log_likelihood", input_shape=(1, 28, 28))

@@ -11,16 +11,19 @@ Four sources are offered by :func:`load_mnist`:
     5,000 Fashion-MNIST images bundled in ``data/fashion_sample.npz``, split the same way
     (4,000 / 500 / 500, exactly 10 % of each split per class).
 ``"mnist"`` (alias ``"full"``)
-    The 70,000 images of the official MNIST files, downloaded once into the cache folder and
-    split like the book: the first 50,000 training images for training, the last 10,000 for
-    validation, the 10,000 official test images for testing.
+    The 70,000 images of the official MNIST files, split like the book: the first 50,000
+    training images for training, the last 10,000 for validation, the 10,000 official test
+    images for testing. Read from a folder you name (``folder=``, or the environment variable
+    ``NBHELPERS_MNIST_DIR``), gzipped or not, otherwise downloaded once into the cache folder.
 ``"fashion"``
-    Fashion-MNIST (Zalando's clothing pictures, same format and split), read from the Debian
-    package ``dataset-fashion-mnist`` when installed, otherwise from the cache or downloaded.
+    Fashion-MNIST (Zalando's clothing pictures, same format and split), read from a folder you
+    name (``folder=`` or ``NBHELPERS_FASHION_DIR``), the Debian package ``dataset-fashion-mnist``
+    when installed, otherwise from the cache or downloaded.
 
 Images are returned with one example per COLUMN: ``X`` has shape (784, n), matching the
 book's ``w @ a + b`` convention, with values in [0, 1]; labels ``y`` have shape (n,).
-Every downloaded file is checked against a pinned checksum before use.
+Every file of a full set is checked by the SHA-256 of its uncompressed contents before use
+(``nbhelpers.data.full_data`` finds and checks the files), so any correct copy is accepted.
 """
 
 from __future__ import annotations
@@ -34,8 +37,19 @@ import numpy as np
 from ..engine.examples import one_hot
 from ..names import lookup
 from ..validate import float_dtype
-from .download import download_file, file_digest
-from .idx import read_idx
+from . import full_data
+from .download import file_digest
+from .full_data import (
+    CHECKSUMS,
+    CONTENT_SHA256,
+    FILES,
+    FOLDER_VARIABLES,
+    MIRRORS,
+    SIZES,
+    SYSTEM_DIRS,
+    find_folder,
+    read_verified,
+)
 
 __all__ = [
     "DATA_DIR",
@@ -50,8 +64,11 @@ __all__ = [
     "one_hot",
     "MIRRORS",
     "CHECKSUMS",
+    "CONTENT_SHA256",
+    "FOLDER_VARIABLES",
+    "FILES",
+    "SIZES",
     "SYSTEM_DIRS",
-    "SYSTEM_CHECKSUMS",
     "VALIDATION_SIZE",
     "DIGIT_CLASSES",
     "FASHION_CLASSES",
@@ -79,64 +96,6 @@ FASHION_CLASSES: Tuple[str, ...] = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 
-# The four files of each full data set, by role.
-FILES = {
-    "train_images": "train-images-idx3-ubyte.gz",
-    "train_labels": "train-labels-idx1-ubyte.gz",
-    "test_images": "t10k-images-idx3-ubyte.gz",
-    "test_labels": "t10k-labels-idx1-ubyte.gz",
-}
-
-#: Base addresses tried in order; a file's URL is base + file name. Tests point these elsewhere.
-MIRRORS = {
-    "mnist": [
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        "https://storage.googleapis.com/cvdf-datasets/mnist/",
-        "http://yann.lecun.com/exdb/mnist/",
-    ],
-    "fashion": [
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
-    ],
-}
-
-#: Expected checksum of each file as published by its mirrors: 64 hex digits are a SHA-256,
-#: 32 hex digits an MD5. (MNIST: SHA-256; Fashion-MNIST: the MD5 values its authors publish.)
-CHECKSUMS = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz":
-            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-        "train-labels-idx1-ubyte.gz":
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        "t10k-images-idx3-ubyte.gz":
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        "t10k-labels-idx1-ubyte.gz":
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-    },
-    "fashion": {
-        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
-        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
-    },
-}
-
-#: The size in bytes of each published file: a download is refused as soon as it exceeds it.
-SIZES = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz": 9912422,
-        "train-labels-idx1-ubyte.gz": 28881,
-        "t10k-images-idx3-ubyte.gz": 1648877,
-        "t10k-labels-idx1-ubyte.gz": 4542,
-    },
-    "fashion": {
-        "train-images-idx3-ubyte.gz": 26421880,
-        "train-labels-idx1-ubyte.gz": 29515,
-        "t10k-images-idx3-ubyte.gz": 4422102,
-        "t10k-labels-idx1-ubyte.gz": 5148,
-    },
-}
-
 #: SHA-256 of each bundled sample (also stated in data/README.md; a test keeps the two in step).
 SAMPLE_SHA256 = {
     "sample": "e0dab7422d3eb4933ad5a81fd4d03cbd34a7c8f4018efa27dde9b2e258fb3cd3",
@@ -146,28 +105,6 @@ SAMPLE_SHA256 = {
 SAMPLE_SIZES = {"sample": 818802, "fashion_sample": 2188635}
 #: The script that regenerates each bundled sample.
 _SAMPLE_SCRIPTS = {"sample": "data/convert_sample.py", "fashion_sample": "data/convert_fashion_sample.py"}
-
-#: Folders where an operating-system package may already provide the files.
-SYSTEM_DIRS = {
-    "mnist": [],
-    "fashion": [Path("/usr/share/datasets/fashion-mnist")],
-}
-
-#: SHA-256 of the files as shipped by Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1,
-#: which recompressed them (so they differ from the upstream .gz files byte for byte).
-SYSTEM_CHECKSUMS = {
-    "mnist": {},
-    "fashion": {
-        "train-images-idx3-ubyte.gz":
-            "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
-        "train-labels-idx1-ubyte.gz":
-            "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
-        "t10k-images-idx3-ubyte.gz":
-            "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
-        "t10k-labels-idx1-ubyte.gz":
-            "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
-    },
-}
 
 _ALIASES = {"sample": "sample", "mnist": "mnist", "full": "mnist", "fashion": "fashion",
             "fashion_sample": "fashion_sample"}
@@ -224,101 +161,16 @@ def _to_columns(images: np.ndarray, labels: np.ndarray, dtype: np.dtype):
     return X, labels.astype(np.int64)
 
 
-def _checksum_kwargs(hexdigest: str) -> dict:
-    return {"sha256": hexdigest} if len(hexdigest) == 64 else {"md5": hexdigest}
-
-
-def _matches(path: Path, hexdigest: str) -> bool:
-    algorithm = "sha256" if len(hexdigest) == 64 else "md5"
-    return file_digest(path, algorithm) == hexdigest.lower()
-
-
-def _system_folder(name: str):
-    """Return an OS-provided folder holding all four verified files of ``name``, or None."""
-    for folder in SYSTEM_DIRS.get(name, []):
-        folder = Path(folder)
-        if not all((folder / f).is_file() for f in FILES.values()):
-            continue
-        accepted = [SYSTEM_CHECKSUMS.get(name, {}), CHECKSUMS[name]]
-        if all(
-            any(f in table and _matches(folder / f, table[f]) for table in accepted)
-            for f in FILES.values()
-        ):
-            return folder
-    return None
-
-
-def _mirror_urls(name: str, filename: str) -> list:
-    return [base.rstrip("/") + "/" + filename for base in MIRRORS[name]]
-
-
-def download_dataset(name: str, *, progress: bool = True) -> Path:
-    """Fetch the four IDX files of ``name`` ("mnist", alias "full", or "fashion") into the cache.
-
-    Files already in ``CACHE_DIR/<name>/`` with the right checksum are kept. Each file is tried
-    from every mirror in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
-    Returns the folder. Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
-    """
-    name = _canonical(name, "name", {"mnist": "mnist", "full": "mnist", "fashion": "fashion"})
-    folder = _cache_dir() / name
-    for filename in FILES.values():
-        download_file(
-            _mirror_urls(name, filename),
-            folder / filename,
-            progress=progress,
-            max_bytes=SIZES[name][filename],
-            **_checksum_kwargs(CHECKSUMS[name][filename]),
-        )
-    return folder
-
-
-def _cached_folder(name: str, download: bool, progress: bool) -> Path:
-    """Return a folder holding the four verified files of ``name``, downloading if allowed."""
-    system = _system_folder(name)
-    if system is not None:
-        return system
-    if download:
-        return download_dataset(name, progress=progress)
-    folder = _cache_dir() / name
-    for filename in FILES.values():
-        path = folder / filename
-        expected = CHECKSUMS[name][filename]
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{path} does not exist and download=False. Fetch the {name} files with\n"
-                f"  python -m nbhelpers data download {name}\n"
-                f"or download {filename} by hand from {_mirror_urls(name, filename)[0]} and "
-                f"place it at {path}; or use load_mnist(\"sample\"), which needs no download."
-            )
-        if not _matches(path, expected):
-            raise ValueError(
-                f"{path} does not have the expected checksum {expected}; delete it and run "
-                f"python -m nbhelpers data download {name}"
-            )
-    return folder
-
-
-def _read_pair(folder: Path, images_file: str, labels_file: str):
-    images = read_idx(folder / images_file)
-    labels = read_idx(folder / labels_file)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE) or images.dtype != np.uint8:
-        raise ValueError(
-            f"{folder / images_file}: expected uint8 images of shape (n, 28, 28); "
-            f"got {images.dtype} {images.shape}"
-        )
-    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-        raise ValueError(
-            f"{folder / labels_file}: expected {images.shape[0]} labels; got shape {labels.shape}"
-        )
-    if labels.size and labels.max() > 9:
-        raise ValueError(f"{folder / labels_file}: labels must be 0..9; found {labels.max()}")
+def _read_pair(folder: Path, name: str, split: str):
+    images = read_verified(folder, name, f"{split}_images")
+    labels = read_verified(folder, name, f"{split}_labels")
     return images.reshape(len(images), N_PIXELS), labels
 
 
-def _load_full(name: str, dtype: np.dtype, download: bool, progress: bool) -> Dataset:
-    folder = _cached_folder(name, download, progress)
-    train_images, train_labels = _read_pair(folder, FILES["train_images"], FILES["train_labels"])
-    test_images, test_labels = _read_pair(folder, FILES["test_images"], FILES["test_labels"])
+def _load_full(name: str, dtype: np.dtype, folder, download: bool, progress: bool) -> Dataset:
+    folder = find_folder(name, folder, _cache_dir(), download, progress)
+    train_images, train_labels = _read_pair(folder, name, "train")
+    test_images, test_labels = _read_pair(folder, name, "test")
     n = len(train_images)
     if not 0 < VALIDATION_SIZE < n:
         raise ValueError(
@@ -333,6 +185,17 @@ def _load_full(name: str, dtype: np.dtype, download: bool, progress: bool) -> Da
         name=name,
         classes=_CLASSES[name],
     )
+
+
+def download_dataset(name: str, *, progress: bool = True) -> Path:
+    """Fetch the four IDX files of ``name`` ("mnist", alias "full", or "fashion") into the cache.
+
+    Files already in ``CACHE_DIR/<name>/`` with the right checksum are kept. Each file is tried
+    from every mirror in ``MIRRORS[name]`` in order and verified against ``CHECKSUMS[name]``.
+    Returns the folder. Raises ``nbhelpers.data.download.DownloadError`` if a file cannot be fetched.
+    """
+    name = _canonical(name, "name", {"mnist": "mnist", "full": "mnist", "fashion": "fashion"})
+    return full_data.download_dataset(name, _cache_dir(), progress=progress)
 
 
 def _load_sample(name: str, dtype: np.dtype) -> Dataset:
@@ -358,7 +221,8 @@ def _load_sample(name: str, dtype: np.dtype) -> Dataset:
 
 
 def load_mnist(
-    source: str = "sample", *, dtype=np.float64, download: bool = True, progress: bool = True
+    source: str = "sample", *, folder=None, dtype=np.float64, download: bool = True,
+    progress: bool = True
 ) -> Dataset:
     """Load a data set as a :class:`Dataset` of (X, y) pairs with one example per column.
 
@@ -366,6 +230,10 @@ def load_mnist(
     (official MNIST, 50000/10000/10000), "fashion" (Fashion-MNIST, 50000/10000/10000) or
     "fashion_sample" (bundled 4000/500/500 Fashion-MNIST images, offline); ``classes`` of the
     Fashion sets are the clothing names of ``FASHION_CLASSES``.
+    ``folder``: for "mnist" and "fashion", a folder holding the four official IDX files (gzipped
+    or not), e.g. on a shared drive; without it the environment variable ``NBHELPERS_MNIST_DIR``
+    (``NBHELPERS_FASHION_DIR``) is used if set, else the download cache. Every file is checked
+    by the SHA-256 of its contents; a wrong one is refused with a message naming it.
     ``dtype``: floating-point type of the images. Each split is ``(X, y)`` with ``X`` of shape
     (784, n), values in [0, 1], and ``y`` of shape (n,), dtype int64.
     ``download=False`` never touches the network and raises ``FileNotFoundError`` (with
@@ -374,5 +242,10 @@ def load_mnist(
     name = _canonical(source, "source", _ALIASES)
     dtype = float_dtype(dtype)
     if name in SAMPLE_FILES:
+        if folder is not None:
+            raise ValueError(f"folder: only the full data sets 'mnist' and 'fashion' are read from a "
+                             f"folder; the {name!r} data are bundled. Got folder={folder!r}")
         return _load_sample(name, dtype)
-    return _load_full(name, dtype, download, progress)
+    if folder is not None and not isinstance(folder, (str, os.PathLike)):
+        raise ValueError(f"folder must be a path (str or pathlib.Path) or None; got {folder!r}")
+    return _load_full(name, dtype, folder, download, progress)

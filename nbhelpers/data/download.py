@@ -5,10 +5,11 @@ Used by ``nbhelpers.data`` when a notebook asks for the full MNIST or Fashion-MN
 Only the standard library (urllib) is used for the transfer; tqdm draws the progress bar.
 
 Guarantees: the destination either keeps what it held before or receives a complete file whose
-checksum matched; temporary files are removed on every failure. A transfer is bounded in size (at
-most ``max_bytes``: the data sets pin each file's size, so an endless body cannot fill the disk) and
-in time (a ``timeout`` for each network wait and an overall ``deadline``, so a server that sends one
-byte a second cannot hold the download for ever).
+checksum matched; temporary files are removed on every failure, and those of a download that was
+killed are removed by the next download of the same file. A transfer is bounded in size (at most
+``max_bytes``, by default ``DEFAULT_MAX_BYTES``; the data sets pin each file's size, so an endless
+body cannot fill the disk) and in time (a ``timeout`` for each network wait and a ``deadline`` for
+the whole exchange, headers included: a server that sends one byte a second cannot hold it for ever).
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import http.client
 import os
 import re
 import socket
-import tempfile
-import time
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,11 +28,14 @@ from typing import Iterable, Optional, Union
 
 from tqdm.auto import tqdm
 
+from ..atomic import remove_stale, temporary
 from ..validate import positive, whole
 
-__all__ = ["DownloadError", "download_file", "file_digest", "verify_file"]
+__all__ = ["DownloadError", "download_file", "file_digest", "verify_file", "DEFAULT_MAX_BYTES"]
 
 CHUNK_SIZE = 1 << 16
+#: The most a download accepts when ``max_bytes`` is not given (the largest data file is 26 MB).
+DEFAULT_MAX_BYTES = 256 * 2**20
 USER_AGENT = "nbhelpers (course notebooks for Neural Networks and Deep Learning)"
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -100,22 +103,97 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _fetch(url: str, tmp: Path, algorithm: str, timeout: float, progress: bool, label: str,
-           max_bytes: Optional[int], deadline: float) -> str:
-    """Stream ``url`` into the open-able file ``tmp``; return the hex digest of what arrived.
+class _Watchdog:
+    """Shuts down every socket of one transfer when its deadline passes, so no read can outlast it."""
+
+    def __init__(self, seconds):
+        self.sockets, self.expired, self.lock = [], False, threading.Lock()
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def watch(self, sock):
+        with self.lock:
+            self.sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+        return sock
+
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                _shutdown(sock)
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+
+
+def _shutdown(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _opener(watchdog):
+    """A urllib opener whose connections hand their sockets to ``watchdog`` (redirects included)."""
+
+    def watched(connection_class):
+        class Watched(connection_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                create = self._create_connection
+                self._create_connection = lambda *a, **k: watchdog.watch(create(*a, **k))
+
+        return Watched
+
+    http_connection = watched(http.client.HTTPConnection)
+    https_connection = watched(http.client.HTTPSConnection)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_connection, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_connection, req, context=self._context)
+
+    return urllib.request.build_opener(HTTP(), HTTPS())
+
+
+def _fetch(url, tmp, algorithm, timeout, progress, label, max_bytes, deadline):
+    """Stream ``url`` into the file ``tmp``; return the hex digest of what arrived.
 
     Raises ``OSError``/``http.client.HTTPException`` on transfer problems and ``ValueError``
     if fewer (or more) bytes arrive than the server announced in Content-Length, if more than
-    ``max_bytes`` arrive, or if the transfer is still going after ``deadline`` seconds.
+    ``max_bytes`` arrive, or if the exchange (connecting, headers, body) outlasts ``deadline`` seconds.
     """
+    too_slow = f"still downloading after the deadline of {deadline:g} s (too slow)"
+    with _Watchdog(deadline) as watchdog:
+        try:
+            digest = _transfer(_opener(watchdog), url, tmp, algorithm, timeout, progress, label,
+                               max_bytes)
+        except (OSError, ValueError, http.client.HTTPException):
+            if watchdog.expired:
+                raise ValueError(too_slow) from None
+            raise
+    if watchdog.expired:   # a body cut short by the watchdog may look complete
+        raise ValueError(too_slow)
+    return digest
+
+
+def _transfer(opener, url, tmp, algorithm, timeout, progress, label, max_bytes):
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     digest = hashlib.new(algorithm)
     received = 0
-    stop_at = time.monotonic() + deadline
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    with opener.open(request, timeout=timeout) as response:
         length_header = response.headers.get("Content-Length")
         total = int(length_header) if length_header and length_header.isdigit() else None
-        if total is not None and max_bytes is not None and total > max_bytes:
+        if total is not None and total > max_bytes:
             raise ValueError(f"the server announced {total} bytes, more than this file's known size "
                              f"of {max_bytes} bytes (refused)")
         with open(tmp, "wb") as out, tqdm(
@@ -127,12 +205,9 @@ def _fetch(url: str, tmp: Path, algorithm: str, timeout: float, progress: bool, 
                 if not block:
                     break
                 received += len(block)
-                if max_bytes is not None and received > max_bytes:
+                if received > max_bytes:
                     raise ValueError(f"more than this file's known size of {max_bytes} bytes arrived "
                                      "(refused)")
-                if time.monotonic() > stop_at:
-                    raise ValueError(f"still downloading after the deadline of {deadline:g} s "
-                                     f"({received} bytes received; too slow)")
                 out.write(block)
                 digest.update(block)
                 bar.update(len(block))
@@ -162,7 +237,8 @@ def download_file(
     with any other checksum is replaced. Each transfer streams into a temporary file next to
     ``dest`` (with a progress bar unless ``progress=False``), is verified, and only then moved
     to ``dest`` with ``os.replace``. ``timeout`` (seconds) applies to connecting and to each read;
-    ``deadline`` (seconds) to each whole transfer; ``max_bytes`` caps the size of what is accepted.
+    ``deadline`` (seconds) to each whole exchange with a mirror, from connecting to the last byte;
+    ``max_bytes`` caps the size of what is accepted (default: ``DEFAULT_MAX_BYTES``).
 
     Raises ``DownloadError`` if no mirror delivers a verified file; its message lists every
     address tried with its failure and explains how to proceed offline. Nothing partial is
@@ -172,10 +248,10 @@ def download_file(
     url_list = _check_urls(urls)
     timeout = positive(timeout, "timeout")
     deadline = positive(deadline, "deadline")
-    if max_bytes is not None:
-        max_bytes = whole(max_bytes, "max_bytes", minimum=1)
+    max_bytes = whole(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, "max_bytes", minimum=1)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(dest, ".part")   # left by a download that was killed
 
     existing_note = ""
     if dest.is_file():
@@ -189,9 +265,8 @@ def download_file(
 
     failures: list[str] = []
     for url in url_list:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        fd, tmp = temporary(dest, ".part")
         os.close(fd)
-        tmp = Path(tmp_name)
         try:
             actual = _fetch(url, tmp, algorithm, timeout, progress, dest.name, max_bytes, deadline)
             if actual != expected:

@@ -61,31 +61,38 @@ def _curve(values):
 # ---------------------------------------------------------------------- chapters 1, 3 and 5
 
 
-def _ch1(session, epochs):
-    from .. import network
+def _ch1(hidden):
+    """Chapter 1's network [784, hidden, 10]: quadratic cost, weights N(0, 1), eta 3.0."""
 
-    net = network.Network([784, 30, 10])
-    history = _check(net.SGD(session.data.train, epochs, MINI_BATCH, 3.0, test_data=session.data.test))
-    return {"result": max(history.evaluation_accuracy),
-            "final": history.evaluation_accuracy[-1],
-            "test_accuracy": _curve(history.evaluation_accuracy)}
+    def run(session, epochs, seed):
+        from .. import network
+
+        net = network.Network([784, hidden, 10], seed=seed)
+        history = _check(net.SGD(session.data.train, epochs, MINI_BATCH, 3.0,
+                                 test_data=session.data.test))
+        return {"result": max(history.evaluation_accuracy),
+                "final": history.evaluation_accuracy[-1],
+                "test_accuracy": _curve(history.evaluation_accuracy)}
+
+    return run
 
 
-def _network2_run(session, sizes, training, epochs, eta, lmbda, evaluation):
+def _network2_run(sizes, training, epochs, eta, lmbda, evaluation, seed, large=True):
     from .. import network2
 
-    net = network2.Network(sizes, cost=network2.CrossEntropyCost)
-    net.large_weight_initializer()
+    net = network2.Network(sizes, cost=network2.CrossEntropyCost, seed=seed)
+    if large:
+        net.large_weight_initializer()
     net.SGD(training, epochs, MINI_BATCH, eta, lmbda=lmbda, evaluation_data=evaluation,
             monitor_evaluation_accuracy=True)
     return _check(net.history)
 
 
 def _ch3(sizes, lmbda, split, first=None, peak=False):
-    def run(session, epochs):
+    def run(session, epochs, seed):
         data = session.data
         training = data.train if first is None else (data.train[0][:, :first], data.train[1][:first])
-        history = _network2_run(session, sizes, training, epochs, 0.5, lmbda, getattr(data, split))
+        history = _network2_run(sizes, training, epochs, 0.5, lmbda, getattr(data, split), seed)
         accuracy = history.evaluation_accuracy
         return {"result": max(accuracy) if peak else accuracy[-1], "final": accuracy[-1],
                 "best": max(accuracy), f"{split}_accuracy": _curve(accuracy)}
@@ -93,7 +100,21 @@ def _ch3(sizes, lmbda, split, first=None, peak=False):
     return run
 
 
-def _ch5(session, epochs):
+def _ch5_depth(hidden):
+    """Chapter 5's accuracy of [784, 30 x hidden, 10]: network2's default weights, eta 0.1, lmbda 5."""
+
+    def run(session, epochs, seed):
+        data = session.data
+        sizes = [784] + [30] * hidden + [10]
+        history = _network2_run(sizes, data.train, epochs, 0.1, 5.0, data.validation, seed, large=False)
+        accuracy = history.evaluation_accuracy
+        return {"result": accuracy[-1], "final": accuracy[-1], "best": max(accuracy),
+                "validation_accuracy": _curve(accuracy)}
+
+    return run
+
+
+def _ch5(session, epochs, seed):
     from .. import network2
 
     X, y = session.data.train
@@ -102,7 +123,7 @@ def _ch5(session, epochs):
     for hidden in (2, 3, 4):
         sizes = [784] + [30] * hidden + [10]
         print(f"{sizes}: gradient descent on the first 1,000 training images, eta 0.1, lmbda 5")
-        net = network2.Network(sizes)   # cross-entropy, weights N(0, 1/n_in): the chapter-5 setting
+        net = network2.Network(sizes, seed=seed)   # cross-entropy, weights N(0, 1/n_in): chapter 5's
         net.SGD(probe, epochs, 1000, 0.1, lmbda=5.0, monitor_gradients="epoch", callback=None,
                 progress=session.progress)
         norms = [row[:-1] for row in _check(net.history).gradient_norms]   # hidden layers only
@@ -116,8 +137,9 @@ def _ch5(session, epochs):
 # ---------------------------------------------------------------------- chapter 6
 
 
-def _conv_layers(activation, fc=100, p_dropout=0.0, second=True):
-    """The book's chapter-6 layers: conv-pool (20 maps), [conv-pool (40 maps)], fully connected."""
+def _conv_layers(activation, fc=100, extra=False, p_dropout=0.0, second=True):
+    """The book's chapter-6 layers: conv-pool (20 maps), [conv-pool (40 maps)], one fully connected
+    layer of ``fc`` neurons [and a second one of ``fc`` (``extra``)], softmax."""
     from ..network3 import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 
     layers = [ConvPoolLayer(image_shape=(MINI_BATCH, 1, 28, 28), filter_shape=(20, 1, 5, 5),
@@ -127,7 +149,7 @@ def _conv_layers(activation, fc=100, p_dropout=0.0, second=True):
                                     poolsize=(2, 2), activation_fn=activation))
     n_in = 40 * 4 * 4 if second else 20 * 12 * 12
     layers.append(FullyConnectedLayer(n_in=n_in, n_out=fc, activation_fn=activation, p_dropout=p_dropout))
-    if p_dropout:
+    if extra:
         layers.append(FullyConnectedLayer(n_in=fc, n_out=fc, activation_fn=activation, p_dropout=p_dropout))
     layers.append(SoftmaxLayer(n_in=fc, n_out=10, p_dropout=p_dropout))
     return layers
@@ -145,12 +167,16 @@ def _book_net(kind, seed=0):
         layers = _conv_layers(sigmoid)
     elif kind == "relu":
         layers = _conv_layers(ReLU)
+    elif kind == "extra-fc":       # a second fully connected layer of 100
+        layers = _conv_layers(ReLU, extra=True)
+    elif kind == "extra-fc300":    # two fully connected layers of 300
+        layers = _conv_layers(ReLU, fc=300, extra=True)
     else:   # "dropout": two fully connected layers of 1,000, dropout 0.5
-        layers = _conv_layers(ReLU, fc=1000, p_dropout=0.5)
+        layers = _conv_layers(ReLU, fc=1000, extra=True, p_dropout=0.5)
     return network3.Network(layers, MINI_BATCH, seed=seed, dtype=np.float32)
 
 
-def _train_book_net(session, kind, epochs, eta, lmbda, expanded, seed=0):
+def _train_book_net(session, kind, epochs, eta, lmbda, expanded, seed):
     """Train one chapter-6 network; returns (net, details) with the book's measure in details."""
     net = _book_net(kind, seed)
     data = session.data
@@ -166,28 +192,29 @@ def _train_book_net(session, kind, epochs, eta, lmbda, expanded, seed=0):
 
 
 def _ch6(kind, eta, lmbda=0.0, expanded=False):
-    def run(session, epochs):
-        net, details = _train_book_net(session, kind, epochs, eta, lmbda, expanded)
-        if kind == "dropout":   # the ensemble's first member: keep it
-            net.save(session.member_path(0, epochs))
+    def run(session, epochs, seed):
+        net, details = _train_book_net(session, kind, epochs, eta, lmbda, expanded, seed)
+        if kind == "dropout":   # a member of the ensembles: keep it
+            net.save(session.member_path(seed, epochs))
         return details
 
     return run
 
 
-def _ensemble(session, epochs):
+def _ensemble(session, epochs, seed):
+    """Run ``seed`` of the ensemble: the dropout networks of seeds 5*seed ... 5*seed + 4 voting."""
     from ..engine import Network
     from ..lessons.ensemble import vote
 
     nets, members = [], []
-    for seed in range(ENSEMBLE_SIZE):
-        path = session.member_path(seed, epochs)
+    for member in range(ENSEMBLE_SIZE * seed, ENSEMBLE_SIZE * (seed + 1)):
+        path = session.member_path(member, epochs)
         if path.is_file():
             net = Network.load(path)
-            print(f"member {seed}: trained before, loaded from {path}")
+            print(f"member {member}: trained before, loaded from {path}")
         else:
-            print(f"member {seed}: the dropout network from seed {seed}")
-            net, _ = _train_book_net(session, "dropout", epochs, 0.03, 0.0, expanded=True, seed=seed)
+            print(f"member {member}: the dropout network from seed {member}")
+            net, _ = _train_book_net(session, "dropout", epochs, 0.03, 0.0, expanded=True, seed=member)
             net.save(path)
         nets.append(net)
         members.append(net.accuracy(session.data.test))
