@@ -25,7 +25,9 @@ def chunks(net, X):
 
 
 def outputs(net, X):
-    """The network's outputs (n_out, m) for inputs X (n_in, m), in chunks."""
+    """The network's outputs (n_out, m) for inputs X (n_in, m), in chunks (no examples: none)."""
+    if X.shape[1] == 0:
+        return np.zeros((net.n_out, 0), net.dtype)
     if X.shape[1] <= net.chunk:
         return net.forward(X)
     return np.concatenate([net.forward(X[:, i:j]) for i, j in chunks(net, X)], axis=1)

@@ -36,6 +36,9 @@ class History:
         best_epoch: the epoch with the best monitored accuracy so far (the first of equals;
             ``None`` if none was monitored).
         message: a sentence for people, such as the advice printed after a divergence.
+        warnings: sentences for people about a run going wrong that was not stopped (outputs
+            saturated at the wrong end, weights running away) or about how it was run (a
+            mini-batch left out), each once, in order: "Warning (epoch 2): ...".
         numerical_errors: how often numpy met each kind of floating-point problem during the run
             (e.g. ``{"overflow": 12}``; empty for a healthy run). They are counted, not printed.
     """
@@ -56,6 +59,7 @@ class History:
     stopped: str | None = None
     best_epoch: int | None = None
     message: str = ""
+    warnings: list = field(default_factory=list)
     numerical_errors: dict = field(default_factory=dict)
 
     def __len__(self):
@@ -120,4 +124,7 @@ class History:
             parts.append(f"best {best:.2%} at epoch {self.epoch[self.evaluation_accuracy.index(best)]}")
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''} "
+                         "(see .warnings)")
         return ", ".join(parts)
