@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
-# nbgrader, for the graded assignments in assignments/ (the lessons never need it)
-CLASSROOM_STAMP := $(VENV)/.installed-classroom
+# The instructor's environment: nbgrader and the grader of assignments/ in a virtual environment of
+# its own, so that the learner's JupyterLab (make lab, from .venv) never shows nbgrader's menus.
+CLASSROOM_VENV ?= .venv-classroom
+CLASSROOM_BIN  := $(abspath $(CLASSROOM_VENV))/bin
+CLASSROOM_STAMP := $(CLASSROOM_VENV)/.installed
 # The course's JupyterLab settings (jupyter/lab-settings.json: no news prompt, the light theme, a
 # larger text), installed as defaults for the JupyterLab of this environment only: the user's own
 # settings, in ~/.jupyter, are neither read here nor changed, and still win where they differ.
@@ -30,8 +33,8 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --port=8890"
 LAB_ARGS ?=
 
-.PHONY: help env classroom git-filter lab test quick lint notebooks-clean check unit nbval strip bench browser-test html clean \
-	test-portability
+.PHONY: help env classroom student-tree git-filter lab test quick lint notebooks-clean check unit nbval strip bench \
+	browser-test html clean test-portability
 
 help:
 	@echo "make lab    - create .venv if needed and open JupyterLab on notebooks/"
@@ -40,7 +43,10 @@ help:
 	@echo "make test-portability - run the lessons whose checks compare training runs again under two"
 	@echo "                    other OpenBLAS kernels (Haswell, then Sandybridge with 2 BLAS threads)"
 	@echo "make quick  - lint and the unit tests not marked slow (under a minute): for the inner loop"
-	@echo "make classroom - also install nbgrader, for handing out and grading assignments/"
+	@echo "make classroom - the instructor's environment (.venv-classroom: nbgrader and the grader);"
+	@echo "                 see docs/instructors.md"
+	@echo "make student-tree DIR=path - write what students get (lessons, nbhelpers, data, the"
+	@echo "                 released assignments; no solutions) into a new folder"
 	@echo "make strip  - remove the outputs from the notebooks on disk (git strips what it stores anyway)"
 	@echo "make html   - execute every lesson and write the course as a web site to build/html/"
 	@echo "make bench  - print the training-speed benchmarks (chapter 6 at full size against PyTorch: ~30 min)"
@@ -54,6 +60,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# an older `make test` put nbgrader into the learner's environment: it lives in $(CLASSROOM_VENV) now
+	@if $(BIN)/python -c "import nbgrader" 2>/dev/null; then \
+	  $(BIN)/python -m pip uninstall --quiet --yes nbgrader; fi
 	@touch $(STAMP)
 
 $(LAB_SETTINGS): jupyter/lab-settings.json $(STAMP)
@@ -66,9 +75,18 @@ $(SERVER_CONFIG): jupyter/jupyter_server_config.py $(STAMP)
 
 classroom: $(CLASSROOM_STAMP)
 
-$(CLASSROOM_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'
+$(CLASSROOM_STAMP): pyproject.toml
+	@test -x $(CLASSROOM_BIN)/python || $(PYTHON) -m venv $(CLASSROOM_VENV)
+	$(CLASSROOM_BIN)/python -m pip install --quiet --upgrade pip
+	$(CLASSROOM_BIN)/python -m pip install --quiet -e '.[classroom]'
 	@touch $(CLASSROOM_STAMP)
+
+# What students get, for a JupyterHub or Binder: the lessons, nbhelpers, the bundled data and the
+# assignments as released (run `nbgrader generate_assignment` in assignments/ first), never
+# assignments/source/ or the grader. DIR must not exist yet.
+student-tree: $(CLASSROOM_STAMP)
+	@test -n "$(DIR)" || { echo "usage: make student-tree DIR=path/to/a/new/folder" >&2; exit 2; }
+	cd assignments && $(CLASSROOM_BIN)/python -m nndl_grading.student_tree "$(abspath $(DIR))"
 
 # Notebooks are stored without outputs, yet a working copy may keep them: .gitattributes sends every
 # notebook through nbstripout as git stages it (a "clean" filter), so outputs never reach a commit and
@@ -95,7 +113,8 @@ lint: $(STAMP)
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
-# tests/test_assignments.py grades the assignments with nbgrader, so the unit tests install it.
+# tests/test_assignments.py grades the assignments with nbgrader in the instructor's environment,
+# so the unit tests create it (make classroom); the learner's .venv never gets nbgrader.
 # `make test` runs the unit tests (the grading among them), every notebook and the browser tests in
 # one pytest run on two workers (pytest-xdist); conftest.py keeps each notebook and test file on one
 # worker and starts the longest first, and each worker's BLAS keeps to one thread so the two do not
@@ -107,7 +126,7 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL := --nbval-lax --nbval-cell-timeout=300
 
 check: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
+	$(ONE_THREAD) CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(NBVAL) -p no:cacheprovider \
 	  tests notebooks browser_tests
 
 # The inner loop: what takes more than a few seconds is marked @pytest.mark.slow and left out (the
@@ -121,7 +140,7 @@ quick: lint
 # run again under two other kernels, one of them with two BLAS threads per worker; each run first
 # makes sure the kernel was really taken. `tests/portability.py` measures how far apart the checked
 # quantities land under each setting (see its docstring).
-PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-%), \
+PORTABILITY_LESSONS := $(filter $(addprefix notebooks/,00-% 02-% 03-% 05-% 06-% 07-% 09-% 10-% 11-% 12-% 13-%), \
 	$(NOTEBOOKS))
 
 test-portability: $(STAMP)
@@ -134,7 +153,7 @@ test-portability: $(STAMP)
 	  $(PORTABILITY_LESSONS)
 
 unit: $(STAMP) $(CLASSROOM_STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG) git-filter
-	$(BIN)/python -m pytest tests
+	CLASSROOM_VENV=$(abspath $(CLASSROOM_VENV)) $(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -p no:cacheprovider notebooks
@@ -161,4 +180,4 @@ browser-test: $(STAMP) $(LAB_SETTINGS) $(SERVER_CONFIG)
 	$(BIN)/python -m pytest -p no:cacheprovider -s browser_tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(CLASSROOM_VENV) .pytest_cache

@@ -15,11 +15,12 @@ by git). What each student gets for each task is listed in ``EXPECTED`` (points 
 the autograder scores; the written answers are graded by hand).
 
 Run it from the course folder after ``nbgrader generate_assignment`` and ``nbgrader
-release_assignment`` (see the README's "For instructors"):
+release_assignment`` (see docs/instructors.md), with the instructor's environment:
 
-    ../.venv/bin/python make_demo_class.py 01-gradient-descent [more assignments ...]
+    ../.venv-classroom/bin/python make_demo_class.py 01-gradient-descent [more assignments ...]
 
-It needs nbgrader (``make classroom``).
+The model answers are written with the course's own numbers (from its secret), as a student of
+the course would write them. It needs nbgrader (``make classroom``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))    # the grader, nndl_grading, for the course's numbers
 
 STUDENTS = ("amy-hangs", "bob-raises", "cal-wrong", "dia-correct")
 
@@ -53,11 +55,24 @@ def whole(new):
     return lambda text: new.strip("\n")
 
 
+def replace_line(start, new):
+    """An edit that changes the line of the model answer starting with ``start`` into ``new``."""
+    def edit(text):
+        lines = text.split("\n")
+        found = [i for i, line in enumerate(lines) if line.startswith(start)]
+        if not found:
+            raise ValueError(f"the demo's edit expects a line starting with {start!r} in the model "
+                             "answer; there is none (the solution changed: update EDITS)")
+        lines[found[0]] = new
+        return "\n".join(lines)
+    return edit
+
+
 # The answer a student writes in place of the model answer, by assignment, student and grade id.
 EDITS = {
     "01-gradient-descent": {
         "cal-wrong": {"gradient_descent": replace("xs[-1] - eta * grad", "xs[-1] + eta * grad")},
-        "bob-raises": {"answers": replace("best_eta = 0.05", "best_eta = min(ETAS, key=steps.get)")},
+        "bob-raises": {"answers": replace_line("best_eta =", "best_eta = min(ETAS, key=steps.get)")},
         "amy-hangs": {"runs": whole('''
 runs = {}
 for eta in ETAS:
@@ -71,10 +86,11 @@ for eta in ETAS:
         "amy-hangs": {"training": whole('''
 epochs = 1
 while True:   # more epochs until 99% of the validation digits: 1,000 training digits never get there
-    w, b = train([784, 30, 10], training, epochs=epochs, mini_batch_size=10, eta=0.5)
+    w, b = train(training, [784, 30, 10], epochs, 10, 0.5)
     if accuracy(w, b, validation) >= 0.99:
         break
     epochs += 1
+TRAINING = dict(sizes=[784, 30, 10], epochs=epochs, mini_batch_size=10, eta=0.5)
 weights, biases = w, b
 ''')},
         "bob-raises": {"gradients": replace("delta @ a_prev.T / m", "delta @ a_prev / m")},
@@ -89,8 +105,8 @@ eta = 0.01
 while len(ETAS) < 5:   # five rates, each three times the last: but none is ever added to ETAS
     next_eta = 3 * eta
 ''')},
-        "bob-raises": {"search": replace("progress=False, verbose=False)",
-                                         "progress=False, verbose=False, shuffle=True)")},
+        "bob-raises": {"search": replace("results[eta] = net.accuracy(validation)",
+                                         'results[eta] = net.accuracy(validation)["accuracy"]')},
         "cal-wrong": {"best": replace("best_eta = max(results, key=results.get)", "best_eta = ETAS[-1]")},
     },
     "04-exploration": {
@@ -98,28 +114,32 @@ while len(ETAS) < 5:   # five rates, each three times the last: but none is ever
 n_hidden = 100
 while n_hidden != 250:   # widen the hidden layer to 250 in steps of 20: it steps over 250
     n_hidden += 20
-
-
-def make_better_network(seed=0):
-    return Network([784, n_hidden, 10], activation="relu", output_activation="softmax",
-                   cost="log_likelihood", init="he", seed=seed)
-
-
+NETWORK = dict(sizes=[784, n_hidden, 10], activation="relu", output_activation="softmax",
+               cost="log_likelihood", init="he")
 SETTINGS = dict(eta=0.1)
-better_accuracy = train(make_better_network(seed=0), **SETTINGS)
+better = Network(**NETWORK, seed=NET_SEED)
+validation_accuracy = train(better, **SETTINGS)
+test_accuracy = better.accuracy(test)
 ''')},
-        "bob-raises": {"better": replace("dropout=0.0)", "dropout=1.0)")},
-        "cal-wrong": {"better": replace('activation="relu", output_activation="softmax",\n                   '
-                                        'cost="log_likelihood", init="he", seed=seed)',
-                                        'cost="cross_entropy", seed=seed)')},
+        "bob-raises": {"better": replace("dict(eta=eta)", "dict(eta=eta, dropout=1.0)")},
+        "cal-wrong": {"better": whole('''
+NETWORK = dict(sizes=[784, 100, 10], cost="quadratic")   # the quadratic cost: sigmoid neurons learn slowly
+SETTINGS = dict(eta=0.1)
+better = Network(**NETWORK, seed=NET_SEED)
+validation_accuracy = train(better, **SETTINGS)
+test_accuracy = better.accuracy(test)
+''')},
     },
 }
 
 # The points each student's hand-in should get from the autograder, by grade id of each test cell.
+# Each part is graded on its own: a mistake in one costs the points of that part, and of the parts
+# that use its result, never of the parts that are tested with the course's own (02's backprop and
+# training, 01's runs, which may use the student's own functions).
 EXPECTED = {
     "01-gradient-descent": {
         "dia-correct": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 2},
-        "cal-wrong": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 0, "test_answers": 0},
+        "cal-wrong": {"test_df": 1, "test_gradient_descent": 0, "test_runs": 1, "test_answers": 0},
         "bob-raises": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 1, "test_answers": 0},
         "amy-hangs": {"test_df": 1, "test_gradient_descent": 2, "test_runs": 0, "test_answers": 0},
     },
@@ -127,9 +147,9 @@ EXPECTED = {
         "dia-correct": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
                         "test_backprop": 3, "test_training": 2},
         "cal-wrong": {"test_output_error": 2, "test_backward_error": 0, "test_gradients": 2,
-                      "test_backprop": 0, "test_training": 0},
+                      "test_backprop": 3, "test_training": 2},
         "bob-raises": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 0,
-                       "test_backprop": 0, "test_training": 0},
+                       "test_backprop": 3, "test_training": 2},
         "amy-hangs": {"test_output_error": 2, "test_backward_error": 2, "test_gradients": 2,
                       "test_backprop": 3, "test_training": 0},
     },
@@ -150,8 +170,12 @@ EXPECTED = {
 WRITTEN_BY_OTHERS = "It goes to the minimum, but differently."
 
 
-def model_answer(text):
-    """A solution cell's text without the solution markers: what a student who got it right wrote."""
+def model_answer(text, assignment, secret):
+    """A solution cell's text, with the course's numbers and without the solution markers: what a
+    student who got it right wrote."""
+    from nndl_grading.text import render_text
+
+    text = render_text(text, assignment, secret)
     return "\n".join(line for line in text.splitlines() if line.strip() not in (BEGIN, END))
 
 
@@ -160,17 +184,26 @@ def _cells_by_id(nb):
             if "nbgrader" in cell.metadata}
 
 
-def fill(assignment, student, course_dir=HERE):
-    """The release notebooks of ``assignment`` as ``student`` fills them in: {file name: notebook}."""
+def fill(assignment, student, course_dir=HERE, edits=None, answered=True):
+    """The release notebooks of ``assignment`` as ``student`` fills them in: {file name: notebook}.
+
+    ``edits`` (by grade id: a function of the model answer) writes answers as ``EDITS`` does for the
+    made-up class (the default); with ``answered=False`` the cells not edited keep the released
+    stubs instead of the model answers.
+    """
     import nbformat
 
-    if student not in STUDENTS:
-        raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
+    if edits is None:
+        if student not in STUDENTS:
+            raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
+        edits = EDITS.get(assignment, {}).get(student, {})
     release = Path(course_dir) / "release" / assignment
     if not release.is_dir():
         raise FileNotFoundError(f"{release} does not exist: run `nbgrader generate_assignment "
                                 f"{assignment}` in {course_dir} first")
-    edits = EDITS.get(assignment, {}).get(student, {})
+    from nndl_grading.course import load_secret
+
+    secret = load_secret(course_dir)
     filled = {}
     for path in sorted(release.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -181,11 +214,12 @@ def fill(assignment, student, course_dir=HERE):
             if not meta.get("solution"):
                 continue
             grade_id = meta["grade_id"]
-            answer = model_answer(source[grade_id].source)
-            if cell.cell_type == "markdown" and student != "dia-correct":
+            model = model_answer(source[grade_id].source, assignment, secret)
+            answer = model if answered else cell.source
+            if cell.cell_type == "markdown" and student != "dia-correct" and answered:
                 answer = WRITTEN_BY_OTHERS
             if grade_id in edits:
-                answer = edits[grade_id](answer)
+                answer = edits[grade_id](model)
             cell.source = answer
         unused = set(edits) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
         if unused:

@@ -3,8 +3,8 @@
 A map of the tiers, from the bottom up (each imports only from the tiers above it in this list;
 ``docs/architecture.md`` says more)::
 
-    names, validate, atomic   the vocabulary every edge speaks: names looked up in tables,
-                              arguments checked, files written atomically
+    names, validate, atomic,  the vocabulary every edge speaks: names looked up in tables,
+    memory                    arguments checked, files written atomically, memory measured
     activations, costs,       the engine's parts, each a table of small objects looked up by
     initializers,             name ("Cross-Entropy" finds cross_entropy); lessons import them
     regularization,           by these paths
@@ -12,7 +12,7 @@ A map of the tiers, from the bottom up (each imports only from the tiers above i
     layers/                   the layers, and the contract a new layer follows (layers/base.py)
     engine/                   Network and how it learns: network (the facade), build,
                               evaluation, passes, examples, training (the run's policy beside
-                              the loop), callbacks, history, serialize
+                              the loop), guard, callbacks, history, serialize, archive
     gradcheck                 backpropagation checked against finite differences
     data/                     the data and its files: load_mnist, idx, download
     network, network2,        the book's faces: the book's programs, by the book's names, over

@@ -18,6 +18,9 @@ update is one addition per weight instead of a multiplication and a subtraction.
 is kept, but only there: after the fused steps of an epoch, ``unfuse`` turns the arrays back into
 dC/dp before anything else (a callback, a monitor, a notebook) reads them.
 
+``clip_gradients(parameters, max_length)`` shortens a gradient longer than ``max_length`` before
+the step (gradient clipping, ``Network.SGD(..., clip=...)``), against exploding gradients.
+
 | name | rule |
 |---|---|
 | ``sgd`` | $w \to w - \eta\nabla$ (with L2: the book's $w \to (1-\eta\lambda/n)w - \eta\nabla$) |
@@ -33,11 +36,22 @@ Squares, roots and divisions are element by element. Nesterov's look-ahead is co
 second gradient: keeping the parameters at the look-ahead point, the step becomes
 $v \to \mu v - \eta\nabla$, $w \to w + \mu v - \eta\nabla$ (the form PyTorch uses too).
 
+**State.** Momentum keeps a velocity per parameter, Adagrad and RMSprop a running sum or average
+of squared gradients, Adam two averages and a step count (``slots`` and ``counters`` name them;
+``check_state`` checks state from a file or an earlier run). Each training run starts with no
+state, even with an optimiser object used before (on another network, or another architecture:
+``Optimizer.start`` decides);
+at its end the network keeps the state (``Network.optimizer_state``), ``save`` writes it, and
+``SGD(..., resume=True)`` continues from it, so a run resumed from its file goes on exactly as if
+it had never stopped.
+
 Used by: the training loop (``Network.SGD(optimizer=...)``), the widgets, the CLI
 (``--optimizer``), and notebooks 07 (momentum) and 11 (beyond plain SGD).
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -57,6 +71,11 @@ class Optimizer:
     name = "optimizer"
     #: whether the training loop may use ``fused_step`` (plain SGD only; see the module docstring)
     fused = False
+    #: whether each step is divided by a running size of the gradient (so it is about eta in size)
+    adaptive = False
+    #: the arrays it keeps per parameter (each shaped like the parameter) and the whole numbers
+    slots = ()
+    counters = ()
 
     def __init__(self, eta=0.1):
         self.eta = positive(eta, "eta")
@@ -84,8 +103,31 @@ class Optimizer:
         return slots[name]
 
     def reset(self):
-        """Forget all state (velocities, running averages, step counts)."""
-        self.state.clear()
+        """Forget all state (velocities, running averages, step counts): a fresh dict, so state
+        handed over to a network (``Network.optimizer_state``) stays as it was."""
+        self.state = {}
+
+    def start(self, saved, shapes, resume=False):
+        """Decide the state a training run starts from (the one place it is decided): none (the
+        default, whatever this object did before), or with ``resume`` a copy of ``saved``, the
+        state a network kept from its last run or its file (``{"name": ..., "state": ...}`` or
+        None), checked to fit parameters of ``shapes``."""
+        if not resume:
+            self.reset()
+            return
+        if saved is None or (not saved["state"] and saved["name"] != self.name):
+            if self.slots or self.counters or self.name not in OPTIMIZERS:   # (one's own: may keep some)
+                raise ValueError(f"resume=True continues the {self.name} optimiser from the state "
+                                 "this network kept at the end of its last run (or from the file it "
+                                 "was loaded from), and it has none: train it once without "
+                                 "resume=True")
+            self.reset()
+            return
+        if saved["name"] != self.name:
+            raise ValueError(f"resume=True: this network's last run used optimizer "
+                             f"{saved['name']!r}, whose state {self.name!r} cannot continue; "
+                             f"give optimizer={saved['name']!r}, or leave resume out to start afresh")
+        self.state = copy.deepcopy(check_state(type(self), saved["state"], shapes))
 
     def settings(self):
         """The hyper-parameters other than eta, as a dict (for saving and printing)."""
@@ -142,6 +184,7 @@ class Momentum(Optimizer):
     """The book's momentum: v -> mu v - eta grad, w -> w + v (mu = 0 is plain SGD)."""
 
     name = "momentum"
+    slots = ("v",)
 
     def __init__(self, eta=0.1, mu=0.9):
         super().__init__(eta)
@@ -173,6 +216,8 @@ class Adagrad(Optimizer):
     """Adagrad: each weight's step is divided by the root of its summed squared gradients."""
 
     name = "adagrad"
+    adaptive = True
+    slots = ("G",)
 
     def __init__(self, eta=0.1, epsilon=1e-10):
         super().__init__(eta)
@@ -191,6 +236,8 @@ class RMSprop(Optimizer):
     """RMSprop: like Adagrad, but with a running average of squared gradients that forgets."""
 
     name = "rmsprop"
+    adaptive = True
+    slots = ("E",)
 
     def __init__(self, eta=0.001, rho=0.9, epsilon=1e-8):
         super().__init__(eta)
@@ -211,6 +258,9 @@ class Adam(Optimizer):
     """Adam: momentum on the gradient and RMSprop's scaling, both corrected for starting at 0."""
 
     name = "adam"
+    adaptive = True
+    slots = ("m", "v")
+    counters = ("t",)
 
     def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
         super().__init__(eta)
@@ -237,6 +287,42 @@ class Adam(Optimizer):
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)}
 
 
+def check_state(optimizer, state, shapes):
+    """``state`` if it is what ``optimizer`` (a name in ``OPTIMIZERS``, or a class) keeps for
+    parameters of ``shapes`` (a list, in ``Network.parameters()`` order): a dict parameter index ->
+    {slot: array shaped like that parameter, with finite numbers; counter: whole number >= 0}. A
+    class that declares no ``slots`` or ``counters`` (an optimiser of one's own) may name them as it
+    likes. A ValueError says what is wrong, so state from a file or an earlier run is never used
+    half-fitting."""
+    cls = optimizer if isinstance(optimizer, type) else lookup(OPTIMIZERS, optimizer, "optimizer")
+    declared = bool(cls.slots or cls.counters)
+    if not isinstance(state, dict):
+        raise ValueError(f"the optimizer state should map parameters to their state, found "
+                         f"{type(state).__name__}")
+    for key, slots in state.items():
+        if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key < len(shapes):
+            raise ValueError(f"the optimizer state names parameter {key!r}, but the network has "
+                             f"{len(shapes)} (0 to {len(shapes) - 1})")
+        unknown = set(slots) - set(cls.slots) - set(cls.counters) if isinstance(slots, dict) else None
+        if unknown is None or (unknown and declared):
+            raise ValueError(f"the optimizer state of parameter {key} should hold "
+                             f"{sorted(cls.slots + cls.counters)} for {cls.name!r}, found "
+                             f"{sorted(slots) if isinstance(slots, dict) else slots!r}")
+        for slot, value in slots.items():
+            if slot in cls.counters or (not declared and not isinstance(value, np.ndarray)):
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                    raise ValueError(f"the optimizer state's {slot!r} of parameter {key} should be "
+                                     f"a whole number >= 0, found {value!r}")
+            elif not (isinstance(value, np.ndarray) and value.shape == tuple(shapes[key])):
+                found = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                raise ValueError(f"the optimizer state's {slot!r} of parameter {key} should have "
+                                 f"shape {tuple(shapes[key])}, found {found}")
+            elif not np.isfinite(value).all():
+                raise ValueError(f"the optimizer state's {slot!r} of parameter {key} contains "
+                                 "NaN or infinite numbers")
+    return state
+
+
 def get_optimizer(optimizer, eta=None, **settings):
     """An optimiser from a name in ``OPTIMIZERS`` (with ``eta`` and other settings), or the object itself.
 
@@ -257,3 +343,23 @@ def get_optimizer(optimizer, eta=None, **settings):
         return cls(**settings)
     except TypeError as err:
         raise ValueError(f"optimizer {cls.name!r} does not take these settings: {err}") from None
+
+
+def clip_gradients(parameters, max_length):
+    r"""Gradient clipping: if the gradient of all ``parameters`` together is longer than
+    ``max_length``, shorten it to that length in place (its direction kept). Returns True when it
+    did.
+
+    The length is $\lVert\nabla C\rVert = \sqrt{\sum_p \sum (\partial C/\partial p)^2}$ over every
+    array at once (the cost without the weight-decay term). A step then never exceeds
+    $\eta \cdot$ ``max_length``, however steep the cost surface is where the mini-batch landed:
+    the usual answer to the exploding gradients of recurrent networks. ``Network.SGD(...,
+    clip=5.0)`` applies it to every mini-batch.
+    """
+    length = np.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in parameters))
+    if not length > max_length:          # also when the length is NaN: nothing to rescue
+        return False
+    scale = max_length / length
+    for p in parameters:
+        p.grad[...] *= scale
+    return True

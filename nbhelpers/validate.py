@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .memory import available_memory, size_in_words
+
 
 def fail(name, allowed, value):
     """Raise the package's standard ValueError: ``{name} must be {allowed}, got {value!r}``."""
@@ -67,6 +69,14 @@ def numbers(values, name, ndim=1):
     if not np.all(np.isfinite(array)):
         fail(name, "finite numbers", values)
     return array
+
+
+def generator(value, name="rng"):
+    """``value`` if it is a ``numpy.random.Generator`` (a TypeError naming ``name`` otherwise)."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, e.g. np.random.default_rng(0) "
+                        f"(or give seed= instead), got {value!r}")
+    return value
 
 
 def boolean(value, name):
@@ -145,40 +155,24 @@ def _bounds(low, high, low_inclusive, high_inclusive):
     return (" " + " and ".join(parts)) if parts else ""
 
 
-def fits_in_memory(count, itemsize, name, what, copies=2):
-    """Refuse (ValueError naming ``name``) to allocate ``count`` numbers that cannot fit in memory.
+#: Allocations smaller than this are not checked (asking the system takes a few file reads).
+SMALL_BYTES = 64 * 2**20
 
-    ``copies`` counts the arrays of that size that will exist (parameters and their gradients: 2).
-    Compared with the memory the machine reports as available, so an absurd network is refused
-    with the size it would need instead of ending in a MemoryError traceback.
+
+def fits_in_memory(count, itemsize, name, what, copies=2, why="with their gradients"):
+    """Refuse (ValueError naming ``name``) ``count`` numbers of ``itemsize`` bytes, ``copies``
+    times over, that cannot fit in the memory this process may still take.
+
+    ``copies`` counts the arrays of that size that will exist (parameters and their gradients: 2,
+    said by ``why``). The budget is ``memory.available_memory()``: the machine's available memory,
+    the process's rlimits and its container's limit, whichever is tightest; the message names it.
+    An absurd size is refused with what it would need instead of ending in a MemoryError.
     """
-    needed = count * itemsize * copies
-    available = available_memory()
-    if available is not None and needed > available:
-        raise ValueError(f"{name}: {what} has {count:,} numbers, which need about "
-                         f"{_bytes(needed)} of memory (with their gradients); this machine has "
-                         f"{_bytes(available)} available")
-
-
-def available_memory():
-    """Bytes of memory available to new allocations (Linux: MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        import os
-
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _bytes(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
+    needed = int(count) * itemsize * copies
+    if needed < SMALL_BYTES:
+        return
+    budget = available_memory()
+    if budget is not None and needed > budget.bytes:
+        raise ValueError(f"{name}: {what} has {int(count):,} numbers, which need about "
+                         f"{size_in_words(needed)} of memory{f' ({why})' if why else ''}; "
+                         + budget.source.format(size_in_words(budget.bytes)))

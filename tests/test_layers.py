@@ -161,10 +161,11 @@ def test_frozen_batchnorm_leaves_its_running_averages_alone():
 
 
 def test_layers_are_looked_up_by_name():
-    assert set(LAYERS) == {"dense", "activation", "dropout", "flatten", "conv2d", "maxpool2d", "batchnorm"}
+    assert set(LAYERS) == {"dense", "activation", "dropout", "flatten", "conv2d", "maxpool2d", "batchnorm",
+                           "rnn", "lstm"}
     assert get_layer("Conv2D") is Conv2D and get_layer("maxpool") is MaxPool2D
     with pytest.raises(ValueError, match=r"layer must be one of \['activation', 'batchnorm'"):
-        get_layer("lstm")
+        get_layer("gru")
 
 
 @pytest.mark.parametrize("make,message", [
@@ -264,3 +265,57 @@ def test_input_gradient_of_a_conv_net_matches_finite_differences():
     numeric = numerical_gradient(lambda: net.cost.fn(net.feedforward(column), y[:, :1]), column)
     assert grad.shape == x.shape
     assert np.allclose(grad[:, :1], numeric, atol=1e-8)
+
+
+def test_gradcheck_passes_a_correct_gradient_that_is_zero_in_truth():
+    """Dense -> BatchNorm: batch normalisation subtracts any shift, so the Dense bias's gradient is
+    exactly 0; backprop gave 1e-17 and central differences 1e-11, a relative error of 1."""
+    rng = np.random.default_rng(1)
+    x, labels = rng.standard_normal((4, 5)), rng.integers(0, 2, 5)
+    net = Network([Dense(4, 3, "linear"), BatchNorm(3), Activation("sigmoid"), Dense(3, 2)],
+                  cost="cross_entropy", seed=0)
+    report = gradcheck(net, x, np.eye(2)[:, labels])
+    assert report.passed() and report.layers[0]["b"] < 1e-7, report
+
+
+def test_gradcheck_still_fails_a_small_gradient_that_is_wrong(monkeypatch):
+    """The floor near zero must not hide a real error, even a small one."""
+    rng = np.random.default_rng(1)
+    x, labels = rng.standard_normal((4, 5)), rng.integers(0, 2, 5)
+    for offset in (1e-6, 1e-8):
+        net = Network([Dense(4, 3, "linear"), BatchNorm(3), Activation("sigmoid"), Dense(3, 2)],
+                      cost="cross_entropy", seed=0)
+        backward = net.layers[0].backward_delta
+
+        def wrong(delta, input_grad=True, backward=backward, layer=net.layers[0], offset=offset):
+            result = backward(delta, input_grad)
+            layer.nabla_b += offset               # a bias gradient a little off
+            return result
+
+        monkeypatch.setattr(net.layers[0], "backward_delta", wrong)
+        report = gradcheck(net, x, np.eye(2)[:, labels])
+        assert not report.passed() and report.worst()[:2] == ("layers[0] Dense", "b"), report
+
+
+def test_a_convolution_says_when_the_image_is_smaller_than_its_kernel():
+    """numpy's "negative dimensions are not allowed" came out instead."""
+    with pytest.raises(ValueError, match=r"Conv2D\(in_channels=1, out_channels=2, kernel_size=\[5, 5\].*"
+                                         r"needs feature maps of at least 5x5 \(its kernel\), got 3x4"):
+        Conv2D(1, 2, 5).forward(np.zeros((1, 3, 4, 2)))
+
+
+def test_a_conv_net_gives_no_outputs_for_no_examples():
+    """feedforward on zero examples failed inside a reshape."""
+    net = Network([Conv2D(1, 2, 5), MaxPool2D(2), Flatten(), Dense(2 * 12 * 12, 10)],
+                  input_shape=(1, 28, 28))
+    assert net.feedforward(np.zeros((784, 0))).shape == (10, 0)
+    assert net.predict(np.zeros((784, 0))).shape == (0,)
+    assert Network([4, 3, 2]).feedforward(np.zeros((4, 0))).shape == (2, 0)
+
+
+@pytest.mark.parametrize("sizes", [[], [784], [784, 0, 10], "784,30,10", None])
+def test_an_empty_or_short_network_is_refused_by_name(sizes):
+    """Network([]) raised an IndexError."""
+    with pytest.raises(ValueError, match=r"^sizes must be a list of (at least two whole numbers >= 1|"
+                                         r"layer sizes like \[784, 30, 10\]).*, got "):
+        Network(sizes)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "nbhelpers"
 
 TIERS = [
-    ("names", "validate", "atomic"),
+    ("names", "validate", "atomic", "memory"),
     ("activations", "costs", "initializers", "regularization", "optimizers", "schedules"),
     ("layers",),
     ("engine",),

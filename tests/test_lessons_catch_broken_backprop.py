@@ -21,6 +21,10 @@ not by file path:
 - ``maxpool``: max-pooling hands each window's gradient to the wrong position in the window.
 - ``momentum``: momentum ignores mu (each step is -eta * gradient, plain SGD).
 - ``adam``: Adam without its bias correction (m and v used as they are, not divided by 1 - beta^t).
+- ``bptt_recursion``: a vanilla RNN carries its error back through time by u instead of u^T
+  (BPTT1's u^T delta_{t+1} with the wrong transpose).
+- ``forget_gate``: an LSTM's forget-gate error uses the new cell c_t where its derivative has the
+  old one, c_{t-1}.
 
 Each break has the lessons that teach the broken thing; those lessons are run with it and each must
 catch it. Every break is first shown to change what the engine computes (a gradient check or one
@@ -130,6 +134,47 @@ def update(self, key, w, grad):
     w -= self.eta * m / (np.sqrt(v) + self.epsilon)
 patch(nbhelpers.OPTIMIZERS["adam"], "update", update)
 """,
+    "bptt_recursion": """\
+import numpy as np
+from nbhelpers.layers import RNN
+def backward(self, grad, input_grad=True):
+    above = self._errors_from_above(grad)
+    dh, delta = np.empty_like(above), np.empty_like(above)
+    carried = np.zeros_like(above[0])
+    for t in range(above.shape[0] - 1, -1, -1):
+        dh[t] = above[t] + carried
+        delta[t] = self.tanh.backward(self.zs[t], self.hs[t + 1], dh[t])
+        carried = np.zeros_like(carried) if self._cut(t, above.shape[0]) else self.u @ delta[t]
+    self.dh = dh
+    return self._parameter_gradients(delta, input_grad)
+patch(RNN, "backward", backward)
+""",
+    "forget_gate": """\
+import numpy as np
+from nbhelpers.layers import LSTM
+def backward(self, grad, input_grad=True):
+    above = self._errors_from_above(grad)
+    steps = above.shape[0]
+    dh, delta = np.empty_like(above), np.empty_like(self.zs)
+    carried_h, carried_c = np.zeros_like(above[0]), np.zeros_like(above[0])
+    for t in range(steps - 1, -1, -1):
+        i, f, g, o = self.split(self.acts[t])
+        z_i, z_f, z_g, z_o = self.split(self.zs[t])
+        d_i, d_f, d_g, d_o = self.split(delta[t])
+        dh[t] = above[t] + carried_h
+        dc = carried_c + self.tanh.backward(self.cs[t + 1], self.tanh_c[t], dh[t] * o)
+        d_i[...] = self.sigmoid.backward(z_i, i, dc * g)
+        d_f[...] = self.sigmoid.backward(z_f, f, dc * self.cs[t + 1])    # c_t for c_{t-1}
+        d_g[...] = self.tanh.backward(z_g, g, dc * i)
+        d_o[...] = self.sigmoid.backward(z_o, o, dh[t] * self.tanh_c[t])
+        if self._cut(t, steps):
+            carried_h, carried_c = np.zeros_like(carried_h), np.zeros_like(carried_c)
+        else:
+            carried_h, carried_c = self.u.T @ delta[t], dc * f
+    self.dh = dh
+    return self._parameter_gradients(delta, input_grad)
+patch(LSTM, "backward", backward)
+""",
 }
 
 # Runs the notebook given as argv[1] after the code in argv[2]; prints one JSON line: the index of
@@ -196,6 +241,8 @@ TEACHERS = {
     "maxpool": ["10"],
     "momentum": ["11"],
     "adam": ["11"],
+    "bptt_recursion": ["13"],
+    "forget_gate": ["13"],
 }
 
 
@@ -255,7 +302,7 @@ def _probe(name):
     """What the engine computes that the break ``name`` changes: a gradient check's worst relative
     error, or the parameters after a few optimiser steps."""
     from nbhelpers import Network, get_optimizer
-    from nbhelpers.layers import Conv2D, Dense, Flatten, MaxPool2D
+    from nbhelpers.layers import LSTM, RNN, Conv2D, Dense, Flatten, MaxPool2D
 
     rng = np.random.default_rng(0)
     x, labels = rng.normal(size=(5, 7)), rng.integers(0, 3, 7)
@@ -267,6 +314,11 @@ def _probe(name):
         net = Network([Conv2D(1, 2, 3, activation="tanh"), MaxPool2D(2), Flatten(),
                        Dense(8, 3, "softmax")], input_shape=(1, 6, 6), cost="log_likelihood", seed=0)
         return _gradient_error(net, images, np.eye(3)[:, labels[:4]])
+    if name in ("bptt_recursion", "forget_gate"):
+        layer = RNN(5, 4) if name == "bptt_recursion" else LSTM(5, 4)
+        net = Network([layer, Dense(4, 3, "softmax")], input_shape=(5, 6), cost="log_likelihood",
+                      seed=0)
+        return _gradient_error(net, rng.normal(size=(5, 6, 7)), y)
     optimizer = get_optimizer(name, eta=0.1)
     w = np.ones(3)
     for step in range(3):

@@ -69,6 +69,7 @@ def test_every_notebook_is_a_lesson_in_book_order_and_in_the_index():
     assert by_name["02-gradient-descent"].chapter == "1"
     assert by_name["05-cross-entropy-and-softmax"].chapter == "3"
     assert by_name["11-beyond-plain-sgd"].chapter == "3, 5 and 6"
+    assert by_name["13-recurrent-networks"].chapter == "6"
 
 
 @pytest.mark.slow
@@ -143,7 +144,7 @@ def _frames_data(block):
 def test_a_slider_widget_moves_through_frames_drawn_at_build_time(site):
     stem = "01-perceptrons-and-sigmoid-neurons"
     widget_cells = [c for c in _source(stem).cells
-                    if c.cell_type == "code" and re.search(r"interact(ive)?\(", c.source)]
+                    if c.cell_type == "code" and re.search(r"\b(interact(ive)?|explorer)\(", c.source)]
     page = _page(site, stem)
     assert page.count(f'class="{FRAMES_CLASS}"') == len(widget_cells) == 1
     assert page.count(NOTE) == 1                # the note says what the controls do here

@@ -256,6 +256,7 @@ def test_callbacks_do_not_depend_on_their_order(sample):
     """Early stopping, a plateau schedule and a user's function see the same recorded epochs
     whichever comes first, so the runs are identical."""
     from nbhelpers.engine import callbacks as cb
+    from nbhelpers.engine.guard import DivergenceGuard
     from nbhelpers.engine.training import train
     from nbhelpers.optimizers import SGD
     from nbhelpers.schedules import HalveOnPlateau
@@ -271,7 +272,7 @@ def test_callbacks_do_not_depend_on_their_order(sample):
         evaluation = net.prepare(sample.validation)
         history = train(net, training, 30, 10, SGD(2.0), watchers[::-1] if reverse else watchers,
                         np.random.default_rng(0), evaluation, {"evaluation_accuracy": True},
-                        cb.DivergenceGuard())
+                        DivergenceGuard())
         record = history.as_dict()
         del record["seconds"]
         histories.append((record, seen, net.accuracy(sample.validation)))

@@ -347,6 +347,14 @@ def test_divergence_message_is_shown_in_the_panel(sample, monkeypatch):
     assert not caught   # shown in the panel, never as a warning a background thread prints anywhere
 
 
+def test_a_warning_of_the_engine_is_shown_in_the_panel(sample):
+    """A run whose outputs saturate at the wrong end goes on, but the panel says what to change."""
+    panel = small(sample, threaded=False, eta=100.0)
+    panel.run()
+    assert "Warning (epoch 0): the output neurons are saturated" in panel.error
+    assert panel.progress.bar_style == "warning" and panel.status.startswith("Done")
+
+
 def test_init_choice_reaches_the_network(sample):
     large = small(sample, init="large", threaded=False)
     scaled = small(sample, init="default", threaded=False)

@@ -60,11 +60,17 @@ def initialize(weighted, init, rng, dtype):
     """Draw the weights and biases of the ``weighted`` layers with the initialiser ``init``.
 
     Every layer's weights are drawn first, then every layer's biases, in layer order (the order
-    of the book's code, so a [784, 30, 10] network starts from the same numbers).
+    of the book's code, so a [784, 30, 10] network starts from the same numbers). A layer's
+    weights are the arrays in its ``decay``: ``w`` with the layer's ``fan_in`` and ``fan_out``,
+    any other (a recurrent layer's ``u``) with fan-in and fan-out read from its own shape.
     """
     initializer = get_initializer(init)
     for layer in weighted:
-        layer.w = initializer.weights(layer.w.shape, layer.fan_in, layer.fan_out, rng).astype(dtype)
+        for name in layer.decay:
+            shape = getattr(layer, name).shape
+            fans = (layer.fan_in, layer.fan_out) if name == "w" else \
+                (math.prod(shape[1:]), shape[0] * math.prod(shape[2:]))
+            setattr(layer, name, initializer.weights(shape, *fans, rng).astype(dtype))
     for layer in weighted:
         layer.b = initializer.biases(layer.b.shape, rng).astype(dtype)
 
@@ -99,17 +105,22 @@ def with_dropout(layers, dropouts, p):
 @dataclass
 class Shapes:
     """What ``connect`` works out: one example's input shape and every layer's output shape
-    (``shapes[0]`` is the input's), the input and output sizes, and the evaluation chunk."""
+    (``shapes[0]`` is the input's), the input and output sizes, the evaluation chunk, the numbers
+    one example takes in a training pass (what the layers keep for the backward pass, plus the
+    widest step of it), and the smallest mini-batch every layer can train on."""
 
     input_shape: tuple
     shapes: list
     n_in: int
     n_out: int
     chunk: int
+    training_numbers: int
+    min_batch: int
 
 
 def connect(layers, input_shape, dtype):
-    """Check that ``layers`` fit together on inputs of ``input_shape``; return their ``Shapes``."""
+    """Check that ``layers`` fit together on inputs of ``input_shape``, and that one example's
+    pass through them fits in memory; return their ``Shapes``."""
     if not layers:
         fail("sizes", "a non-empty list of layers", layers)
     for i, layer in enumerate(layers):
@@ -121,7 +132,8 @@ def connect(layers, input_shape, dtype):
             fail("input_shape", f"one example's shape, e.g. (1, 28, 28), when the first layer is "
                  f"{type(layers[0]).__name__}", input_shape)
     input_shape = shape(input_shape, "input_shape")
-    shapes, widest = [input_shape], 0
+    shapes, widest, kept, min_batch = [input_shape], 0, 0, 1
+    biggest, most = 0, -1                      # the layer that keeps the most
     for i, layer in enumerate(layers):
         try:
             out = tuple(layer.output_shape(shapes[-1]))
@@ -129,13 +141,23 @@ def connect(layers, input_shape, dtype):
             raise ValueError(f"layers[{i}]: {err}") from None
         work = layer.workspace(shapes[-1])
         widest = max(widest, math.prod(shapes[-1]) + math.prod(out) + work)
+        keeps = 2 * math.prod(out) + work      # kept for the backward pass (z and a, patches)
+        if keeps > most:
+            biggest, most = i, keeps
+        kept += keeps
+        min_batch = max(min_batch, layer.min_batch(shapes[-1]))
         shapes.append(out)
     if len(shapes[-1]) != 1 or layers[-1].activation is None:
         fail("layers", "a list ending in a layer with an activation (Dense, or Activation) that "
              "gives one column per example; put Flatten() and a Dense layer after feature maps",
              type(layers[-1]).__name__)
-    chunk = max(1, EVALUATION_BYTES // (np.dtype(dtype).itemsize * 2 * widest))
-    return Shapes(input_shape, shapes, math.prod(input_shape), shapes[-1][0], chunk)
+    itemsize = np.dtype(dtype).itemsize
+    fits_in_memory(kept + widest, itemsize, f"layers[{biggest}]",
+                   f"one example's pass through {layers[biggest]!r} and the rest", copies=1,
+                   why="the outputs every layer keeps for the backward pass")
+    chunk = max(1, EVALUATION_BYTES // (itemsize * 2 * widest))
+    return Shapes(input_shape, shapes, math.prod(input_shape), shapes[-1][0], chunk,
+                  kept + widest, min_batch)
 
 
 class LiveArrays(list):

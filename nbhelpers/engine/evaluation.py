@@ -25,7 +25,9 @@ def chunks(net, X):
 
 
 def outputs(net, X):
-    """The network's outputs (n_out, m) for inputs X (n_in, m), in chunks."""
+    """The network's outputs (n_out, m) for inputs X (n_in, m), in chunks (no examples: none)."""
+    if X.shape[1] == 0:
+        return np.zeros((net.n_out, 0), net.dtype)
     if X.shape[1] <= net.chunk:
         return net.forward(X)
     return np.concatenate([net.forward(X[:, i:j]) for i, j in chunks(net, X)], axis=1)
@@ -46,7 +48,8 @@ def measure(net, X, Y, labels, penalty=None, cost=True, accuracy=True):
         if accuracy and labels is not None:
             correct += int(np.count_nonzero(np.argmax(a, axis=0) == labels[i:j]))
     m = X.shape[1]
-    mean_cost = total / m + (penalty.penalty(net.weights) if penalty is not None else 0.0) \
+    decayed = [p.value for p in net.parameters() if p.decay]    # the weights weight decay acts on
+    mean_cost = total / m + (penalty.penalty(decayed) if penalty is not None else 0.0) \
         if cost else None
     fraction = (correct / m if labels is not None else float("nan")) if accuracy else None
     return mean_cost, fraction

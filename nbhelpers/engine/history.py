@@ -26,11 +26,19 @@ class History:
         gradient_norms: with ``monitor_gradients="epoch"``, the length of dC/db for each layer
             (input side first), before training and then after every epoch.
         batch_gradient_norms: with ``monitor_gradients="batch"``, the same for every mini-batch.
+        time_gradient_norms, batch_time_gradient_norms: likewise, for a network with recurrent
+            layers: the length of dC/dh_t at every time step t, one list of T numbers per such
+            layer (input side first) in each entry.
+        clipped_steps: with gradient clipping (``clip``), how many mini-batches of each epoch had
+            their gradient shortened.
         stopped: why training ended early (``"early_stopping"``, ``"schedule"``, ``"diverged"``,
             ``"interrupted"``, ``"requested"``) or ``None`` if it ran every epoch.
         best_epoch: the epoch with the best monitored accuracy so far (the first of equals;
             ``None`` if none was monitored).
         message: a sentence for people, such as the advice printed after a divergence.
+        warnings: sentences for people about a run going wrong that was not stopped (outputs
+            saturated at the wrong end, weights running away) or about how it was run (a
+            mini-batch left out), each once, in order: "Warning (epoch 2): ...".
         numerical_errors: how often numpy met each kind of floating-point problem during the run
             (e.g. ``{"overflow": 12}``; empty for a healthy run). They are counted, not printed.
     """
@@ -45,9 +53,13 @@ class History:
     batch_cost: list = field(default_factory=list)
     gradient_norms: list = field(default_factory=list)
     batch_gradient_norms: list = field(default_factory=list)
+    time_gradient_norms: list = field(default_factory=list)
+    batch_time_gradient_norms: list = field(default_factory=list)
+    clipped_steps: list = field(default_factory=list)
     stopped: str | None = None
     best_epoch: int | None = None
     message: str = ""
+    warnings: list = field(default_factory=list)
     numerical_errors: dict = field(default_factory=dict)
 
     def __len__(self):
@@ -112,4 +124,7 @@ class History:
             parts.append(f"best {best:.2%} at epoch {self.epoch[self.evaluation_accuracy.index(best)]}")
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''} "
+                         "(see .warnings)")
         return ", ".join(parts)

@@ -32,12 +32,12 @@ import numpy as np
 
 from ..costs import get_cost
 from ..regularization import make_penalty
-from ..validate import float_dtype, number, probability, whole
+from ..validate import float_dtype, generator, number, probability, whole
 from . import evaluation, passes
 from .build import LiveArrays, connect, initialize, layers_from, summary, with_dropout
 from .examples import as_matrices, check_inputs
 from .serialize import load_network, save_network
-from .training import fit, update_mini_batch
+from .training import fit
 
 _QUIET = passes.QUIET
 
@@ -69,15 +69,18 @@ class Network:
     def __init__(self, sizes, cost="quadratic", activation=None, output_activation=None,
                  init="default", seed=0, rng=None, dtype=np.float64, input_shape=None):
         self.dtype = float_dtype(dtype)
-        self.rng = rng if rng is not None else np.random.default_rng(whole(seed, "seed", minimum=0))
-        if not isinstance(self.rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        self.rng = generator(rng) if rng is not None else \
+            np.random.default_rng(whole(seed, "seed", minimum=0))
         self.cost = get_cost(cost)
         self.sizes, self.layers = layers_from(sizes, self.cost, activation, output_activation,
                                               self.dtype)
         shapes = connect(self.layers, input_shape, self.dtype)
         self.input_shape, self.shapes, self.chunk = shapes.input_shape, shapes.shapes, shapes.chunk
         self.n_in, self.n_out = shapes.n_in, shapes.n_out
+        self.training_numbers, self.min_batch = shapes.training_numbers, shapes.min_batch
+        #: the optimiser's state after the last run (a velocity, Adam's averages), which
+        #: ``save`` keeps and ``SGD(..., resume=True)`` continues from; None before any run
+        self.optimizer_state = None
         self.cost.check_output(self.layers[-1].activation)
         self._parameters = None
         self._dropouts = {}            # built once by dropout(): hidden layer index -> Dropout
@@ -312,8 +315,8 @@ class Network:
     def update_mini_batch(self, x, y, eta, lmbda=0.0, n=1, regularization="l2", dropout=0.0,
                           rng=None):
         """One gradient-descent step on the mini-batch ``x`` (n_in, m), ``y`` (n_out, m), with L2
-        or L1 for a training set of ``n``; see ``training.update_mini_batch``."""
-        return update_mini_batch(self, x, y, eta, lmbda, n, regularization, dropout, rng)
+        or L1 for a training set of ``n``; see ``passes.update_mini_batch``."""
+        return passes.update_mini_batch(self, x, y, eta, lmbda, n, regularization, dropout, rng)
 
     def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
             monitor_evaluation_cost=None, monitor_evaluation_accuracy=None,

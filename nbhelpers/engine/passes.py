@@ -6,7 +6,9 @@
 - ``forward_pass(net, x)`` gives every layer's weighted input z and activation a, as the book's
   ``backprop`` computes them on the way forward (lessons 03 and 04 look inside);
 - ``input_gradient(net, x, y)`` carries the backward pass one layer further than training needs,
-  to the inputs (adversarial examples are made from it).
+  to the inputs (adversarial examples are made from it);
+- ``update_mini_batch(net, x, y, eta, ...)`` is the book's one gradient-descent step on a
+  mini-batch, outside any training run.
 
 Each is a method of ``Network`` too (``net.backprop(x, y)``, ...), which calls the function here.
 
@@ -18,6 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optimizers import get_optimizer
+from ..regularization import make_penalty
+from ..validate import number, whole
 from .examples import check_targets
 
 #: numpy's floating-point warnings are not printed here: NaN outputs are the answer
@@ -92,3 +97,22 @@ def input_gradient(net, x, y):
         for layer in reversed(net._chain[:-1]):
             grad = layer.backward(grad, True)
     return grad.reshape(shape)
+
+
+def update_mini_batch(net, x, y, eta, lmbda=0.0, n=1, regularization="l2", dropout=0.0, rng=None):
+    """One gradient-descent step of ``net`` on the mini-batch ``x`` (n_in, m), ``y`` (n_out, m).
+
+    w -> w - eta * (nabla_w + regularisation gradient), b -> b - eta * nabla_b, where the
+    gradients are means over the mini-batch and the regularisation is scaled by the training-set
+    size ``n`` (L2: (lmbda/n) w, so w -> (1 - eta*lmbda/n) w - eta*nabla_w; L1: (lmbda/n) sign(w));
+    biases are not regularised. Afterwards the layers' ``nabla_*`` hold this step's gradient.
+    """
+    x = net._check_input(x, "x")
+    y = check_targets(y, net.n_out, x.shape[1], net.dtype, "y")
+    optimizer = get_optimizer("sgd", eta)
+    optimizer.penalty = make_penalty(regularization, number(lmbda, "lmbda", low=0.0),
+                                     whole(n, "n", minimum=1))
+    with net.dropout(dropout):
+        net.bind_rng(rng or net.rng)
+        net.gradient(x, y, training=True)
+        optimizer.step(net.parameters())

@@ -1,28 +1,26 @@
 """Training: the policy of a run (``fit``) beside the loop that carries it out (``train``).
 
 ``fit`` is what ``Network.SGD`` hands its arguments to. It checks them and decides the run: the
-optimiser, the penalty, the schedule, what to monitor (by default the training cost and accuracy
-always, the evaluation cost and accuracy when there are evaluation data), and which callbacks
-watch it. ``train`` is the loop, and the only place where these happen:
+optimiser and its state (fresh, or resumed), the penalty, the schedule, what to monitor, which
+callbacks watch it, whether its mini-batches fit in memory. ``train`` is the loop, and the only
+place where these happen:
 
     on_train_begin
     for each epoch:            on_epoch_begin
         perm = rng.permutation(n)
         for each mini-batch perm[k:k+m]:
-            gradient, step,    on_batch_end  (only the callbacks that want every mini-batch)
-        diverged?  -> the weights of the epoch's start are put back, the run stops, and the
-                      epoch is not recorded: no callback sees it
+            gradient, (clip,) step,  on_batch_end  (only the callbacks that want every mini-batch)
+        lost? (engine.guard) -> the weights of the epoch's start are put back, the run stops,
+                      and the epoch is not recorded: no callback sees it (or: a warning noted)
         measure and record the epoch (one forward pass per data set gives cost and accuracy)
                                on_epoch_end  (reading the record; their order does not matter)
     on_train_end               (also after an error)
 
 The shuffle is exactly ``perm = rng.permutation(n)`` each epoch, and the k-th mini-batch is the
 examples ``perm[k*m:(k+1)*m]`` in that order, so a run can be repeated step by step elsewhere
-(notebook 03 does it with the book's per-example code). Training computes BLAS on one thread: the
-products of a small mini-batch are faster on one core than split across two. numpy's
-floating-point problems (overflow, invalid values) are counted in ``History.numerical_errors``,
-not printed: a run that blows up ends with one message from the divergence check instead.
-
+(notebook 03 does it with the book's per-example code). BLAS runs on one thread: a small
+mini-batch's products are faster on one core. numpy's floating-point problems are counted in
+``History.numerical_errors``, not printed: a run that blows up ends with the guard's one message.
 Used by: the engine (``Network.SGD``) and so by every notebook that trains a network.
 """
 
@@ -33,13 +31,13 @@ import time
 
 import numpy as np
 
-from ..optimizers import get_optimizer
+from ..optimizers import clip_gradients, get_optimizer
 from ..regularization import get_regularization, make_penalty
 from ..schedules import make_schedule
-from ..validate import fail, number, probability, whole
+from ..validate import boolean, fail, fits_in_memory, generator, number, probability, whole
 from . import callbacks as cb
 from .evaluation import measure
-from .examples import check_targets
+from .guard import DivergenceGuard
 from .history import History
 
 #: why a run stops, most serious first: when two reasons come in the same epoch, the first wins
@@ -54,14 +52,16 @@ class Run:
         net, optimizer, history, epochs, mini_batch_size, rng: as given to ``train``.
         training, evaluation: ``Examples`` (X, Y, labels) (evaluation may be None).
         monitor: the metrics recorded each epoch, a dict name -> bool (``METRICS``).
+        clip: the longest gradient a step may take (None: no clipping); see ``fit``.
         epoch: the current epoch (from 0).
         x, y, output: the last mini-batch's inputs, targets and the network's outputs for it.
         seconds: the wall-clock time of the last epoch's training.
         stop_reason: None while running; then why it ends (one of ``STOP_REASONS``).
     """
 
-    def __init__(self, net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor):
-        self.net, self.optimizer = net, optimizer
+    def __init__(self, net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor,
+                 clip=None):
+        self.net, self.optimizer, self.clip = net, optimizer, clip
         self.training, self.evaluation, self.monitor = training, evaluation, monitor
         self.epochs, self.mini_batch_size, self.rng = epochs, mini_batch_size, rng
         self.history = History()
@@ -78,6 +78,11 @@ class Run:
             self.stop_reason = reason
             self.history.stopped = reason
             self.history.message = message
+
+    def warn(self, text):
+        """Note a sentence for people about the run in ``history.warnings`` (printed with the
+        epoch's line when verbose); the run goes on."""
+        self.history.warnings.append(text)
 
     def measure(self):
         """The monitored metrics of the network as it is now: one forward pass per data set."""
@@ -96,7 +101,7 @@ def _rank(reason):
 
 
 def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=None,
-          evaluation=None, monitor=None, guard=None):
+          evaluation=None, monitor=None, guard=None, clip=None):
     """Mini-batch stochastic gradient descent; returns the run's ``History``.
 
     Args:
@@ -104,72 +109,113 @@ def train(net, training, epochs, mini_batch_size, optimizer, callbacks=(), rng=N
         training: ``Examples`` from ``Network.prepare``; evaluation likewise, or None.
         epochs, mini_batch_size: whole numbers (checked by the caller).
         optimizer: an ``nbhelpers.optimizers.Optimizer`` (its penalty set for this run).
-        callbacks: ``nbhelpers.engine.callbacks.Callback`` objects.
+        callbacks: ``nbhelpers.engine.callbacks.Callback`` objects; any hook may raise
+            ``StopTraining`` to end the run after the current mini-batch.
         rng: the ``numpy.random.Generator`` for shuffling and dropout.
         monitor: the metrics to record each epoch, a dict name -> bool (default: none).
-        guard: a ``DivergenceGuard`` (or None: no divergence check).
+        guard: an ``engine.guard.DivergenceGuard`` (or None: no health check).
+        clip: shorten every mini-batch's gradient to at most this length (None: never).
+
+    A last mini-batch smaller than the network can train on (one example, with batch
+    normalisation) is left out of every epoch, with a note in ``history.warnings``.
     """
     monitor = {name: bool((monitor or {}).get(name)) for name in METRICS}
-    run = Run(net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor)
+    run = Run(net, optimizer, training, evaluation, epochs, mini_batch_size, rng, monitor, clip)
+    n = training.X.shape[1]
+    used = _examples_used(run, n, mini_batch_size, net.min_batch)
     watchers = ([guard] if guard is not None else []) + list(callbacks)
     parameters = net.parameters()
     net.bind_rng(rng)
     batch_hooks = [callback for callback in callbacks if callback.wants_batches]
-    fused = optimizer.fused and not any(callback.reads_gradients for callback in batch_hooks)
+    fused = optimizer.fused and clip is None and not any(callback.reads_gradients
+                                                         for callback in batch_hooks)
     rows = np.ascontiguousarray(training.X.T), np.ascontiguousarray(training.Y.T)
     try:
         with one_blas_thread(), counting_floating_point_errors(run.history.numerical_errors):
-            for callback in watchers:
-                callback.on_train_begin(run)
+            _notify(run, watchers, "on_train_begin")
             for epoch in range(epochs):
+                if run.stop_reason is not None:
+                    break
                 run.epoch = epoch
-                for callback in watchers:
-                    callback.on_epoch_begin(run)
+                _notify(run, watchers, "on_epoch_begin")
+                if run.stop_reason is not None:
+                    break
                 start = time.perf_counter()
-                _one_epoch(run, rows, parameters, batch_hooks, fused)
+                clipped = _one_epoch(run, rows, parameters, batch_hooks, fused, used)
                 run.seconds = time.perf_counter() - start
                 if fused:
                     optimizer.unfuse(parameters)    # the layers hold gradients again
                 if guard is not None and guard.diverged(run):
                     break
                 run.history.record(epoch, optimizer.eta, run.seconds, run.measure())
-                for callback in callbacks:
-                    callback.on_epoch_end(run)
-                if run.stop_reason is not None:
-                    break
+                if clip is not None:
+                    run.history.clipped_steps.append(clipped)
+                _notify(run, callbacks, "on_epoch_end")
     finally:
-        for callback in watchers:
-            callback.on_train_end(run)
+        _notify(run, watchers, "on_train_end")
     return run.history
 
 
-def _one_epoch(run, rows, parameters, batch_hooks, fused):
-    """Shuffle, then one gradient step per mini-batch, until the epoch ends or a stop is asked."""
-    net, optimizer, m = run.net, run.optimizer, run.mini_batch_size
+def _examples_used(run, n, m, min_batch):
+    """How many of the n shuffled examples make mini-batches: all, unless the last mini-batch
+    would be smaller than the network can train on (then it is left out, and a note says so)."""
+    left = n % m
+    if not 0 < left < min_batch:
+        return n
+    run.warn(f"Note: the last mini-batch of each epoch would hold {left} example"
+             f"{'s' if left != 1 else ''} ({n} examples in mini-batches of {m}), too few for batch "
+             f"normalisation, which needs {min_batch}; it is left out, so each epoch trains on "
+             f"{n - left} of the {n} examples (a different {left} each epoch, as PyTorch's "
+             "drop_last does every epoch).")
+    return n - left
+
+
+def _notify(run, callbacks, hook):
+    """Call ``hook`` of every callback; one that raises ``StopTraining`` ends the run."""
+    for callback in callbacks:
+        try:
+            getattr(callback, hook)(run)
+        except cb.StopTraining:
+            run.request_stop("requested", f"{type(callback).__name__} ended training "
+                                          f"(StopTraining in {hook}) in epoch {run.epoch}.")
+
+
+def _one_epoch(run, rows, parameters, batch_hooks, fused, used):
+    """Shuffle, then one gradient step per mini-batch of the first ``used`` shuffled examples,
+    until the epoch ends or a stop is asked. Returns how many steps had their gradient clipped."""
+    net, optimizer, m, clip = run.net, run.optimizer, run.mini_batch_size, run.clip
     rows_x, rows_y = rows      # one example per row: gathering a mini-batch copies whole rows
     gradient, step = net.gradient, optimizer.step
     fused_step = optimizer.fused_step if fused else None
     perm = run.rng.permutation(rows_x.shape[0])
-    for k in range(0, len(perm), m):
-        batch = perm[k:k + m]
-        run.x, run.y = x, y = rows_x[batch].T, rows_y[batch].T   # (n_in, m), (n_out, m)
-        if fused:
-            run.output = fused_step(net, x, y, parameters)
-        else:
-            run.output = gradient(x, y, True)
-            step(parameters)
-        for callback in batch_hooks:
-            callback.on_batch_end(run)
-        if run.stop_reason is not None:
-            break
+    clipped = 0
+    try:
+        for k in range(0, used, m):
+            batch = perm[k:k + m]
+            run.x, run.y = x, y = rows_x[batch].T, rows_y[batch].T   # (n_in, m), (n_out, m)
+            if fused:
+                run.output = fused_step(net, x, y, parameters)
+            else:
+                run.output = gradient(x, y, True)
+                if clip is not None:
+                    clipped += clip_gradients(parameters, clip)
+                step(parameters)
+            for callback in batch_hooks:
+                callback.on_batch_end(run)
+            if run.stop_reason is not None:
+                break
+    except cb.StopTraining:
+        run.request_stop("requested", f"A callback ended training (StopTraining in on_batch_end) "
+                                      f"in epoch {run.epoch}.")
+    return clipped
 
 
 def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
         monitor_evaluation_cost=None, monitor_evaluation_accuracy=None,
         monitor_training_cost=None, monitor_training_accuracy=None, *,
         optimizer="sgd", regularization="l2", dropout=0.0, schedule=None, early_stopping=None,
-        monitor_batch_cost=False, monitor_gradients=None, callback=None, callbacks=(),
-        stop=None, rng=None, seed=None, progress=True, verbose=True):
+        monitor_batch_cost=False, monitor_gradients=None, clip=None, callback=None, callbacks=(),
+        stop=None, rng=None, seed=None, resume=False, progress=True, verbose=True):
     """Train ``net`` by mini-batch gradient descent and return the per-epoch ``History``.
 
     Args:
@@ -187,38 +233,51 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
         regularization: ``"l2"`` (weight decay) or ``"l1"``.
         dropout: probability in [0, 1) of dropping each hidden neuron during training.
         schedule: ``None``/``"constant"``, ``"step"``, ``"plateau"``, ``"exponential"``,
-            ``"cosine"`` or a schedule object from ``nbhelpers.schedules``.
+            ``"cosine"`` or a schedule object (``nbhelpers.schedules``) giving etas > 0.
         early_stopping: stop when the evaluation accuracy has not improved for this many
             epochs, and restore the weights of the best epoch.
         monitor_batch_cost: also record every mini-batch's cost in ``history.batch_cost``.
         monitor_gradients: ``"epoch"`` or ``"batch"``: record the length of each layer's
-            gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``.
+            gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``
+            (and, for recurrent layers, the length of dC/dh_t at every time step in
+            ``history.time_gradient_norms`` / ``history.batch_time_gradient_norms``).
+        clip: gradient clipping: before each step, a mini-batch gradient longer than ``clip``
+            (over all parameters together) is shortened to that length, its direction kept
+            (``optimizers.clip_gradients``); ``history.clipped_steps`` counts them per epoch.
         callback: called as ``callback(net, history)`` after each recorded epoch, including
             one cut short (e.g. for a live plot); it may raise ``StopTraining``.
-        callbacks: more ``nbhelpers.engine.callbacks.Callback`` objects.
-        stop: a function of no arguments (or a ``threading.Event``), checked after every
-            mini-batch; training ends cleanly when it returns True (the widgets' Stop button).
+        callbacks: more ``nbhelpers.engine.callbacks.Callback`` objects (any of their hooks may
+            raise ``StopTraining``).
+        stop: a function of no arguments returning True or False, or a ``threading.Event``,
+            checked after every mini-batch: True ends training cleanly (the Stop button).
         rng, seed: the generator (or a seed for one) for shuffling and dropout; by default
             the network's own.
+        resume: continue from the optimiser state (velocities, Adam's averages and step
+            count) this network kept from its last run or its file (``net.optimizer_state``,
+            which ``save`` writes); by default each run starts the optimiser afresh, even an
+            optimiser object used before.
         progress: show a tqdm progress bar over epochs.
-        verbose: print one line per epoch, and why training stopped early.
+        verbose: print one line per epoch, warnings, and why training stopped early.
 
     Each epoch shuffles with ``perm = rng.permutation(n)`` and steps through the mini-batches
-    ``perm[k:k + mini_batch_size]`` in order. Ctrl-C (a kernel interrupt) ends training after
-    the current mini-batch and keeps what was learned. A run that diverges (weights or cost not
-    finite, the cost exploding, or every output the same) stops, the weights are put back as
-    they were at the start of that epoch, and ``history.message`` says what to change.
+    ``perm[k:k + mini_batch_size]`` (with batch normalisation, a last one of one example is left
+    out, with a note in ``history.warnings``). Ctrl-C ends training after the current mini-batch,
+    keeping what was learned; a second one stops at once (``KeyboardInterrupt``). After each
+    epoch ``engine.guard`` stops a lost run (its epoch undone, ``history.message`` saying what to
+    change) and warns of one going wrong (``history.warnings``).
     """
     epochs = whole(epochs, "epochs", minimum=0)
     mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
     eta = number(eta, "eta", low=0.0, low_open=True)
     lmbda = number(lmbda, "lmbda", low=0.0)
     dropout = probability(dropout, "dropout")
+    clip = None if clip is None else number(clip, "clip", low=0.0, low_open=True)
+    resume = boolean(resume, "resume")
     get_regularization(regularization)
+    _check_batch(net, mini_batch_size)
     optimizer = get_optimizer(optimizer, eta)
     schedule = make_schedule(schedule, eta, epochs)
-    if rng is None:
-        rng = np.random.default_rng(whole(seed, "seed", minimum=0)) if seed is not None else net.rng
+    rng = _generator(net, rng, seed)
     watchers = _callbacks(stop, callback, callbacks, monitor_batch_cost, monitor_gradients, schedule,
                           progress, verbose)    # built, and so checked, before any work is done
 
@@ -228,34 +287,46 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
                                monitor_evaluation_cost, monitor_evaluation_accuracy)
     if early_stopping is not None:
         watchers.append(cb.EarlyStopping(_check_early_stopping(early_stopping, evaluation)))
+    _check_batch(net, mini_batch_size, training)
+    optimizer.start(net.optimizer_state, [p.value.shape for p in net.parameters()], resume)
     optimizer.penalty = make_penalty(regularization, lmbda, training.X.shape[1])
-    with net.dropout(dropout):
-        return train(net, training, epochs, mini_batch_size, optimizer, watchers, rng, evaluation,
-                     monitor, guard=cb.DivergenceGuard())
+    try:
+        with net.dropout(dropout):
+            return train(net, training, epochs, mini_batch_size, optimizer, watchers, rng,
+                         evaluation, monitor, guard=DivergenceGuard(), clip=clip)
+    finally:   # the network keeps the optimiser's state, for save and resume=True
+        net.optimizer_state = {"name": optimizer.name, "state": optimizer.state}
 
 
-def update_mini_batch(net, x, y, eta, lmbda=0.0, n=1, regularization="l2", dropout=0.0, rng=None):
-    """One gradient-descent step of ``net`` on the mini-batch ``x`` (n_in, m), ``y`` (n_out, m).
+def _generator(net, rng, seed):
+    """The run's generator: ``rng``, else a new one from ``seed``, else the network's own."""
+    if rng is None:
+        rng = np.random.default_rng(whole(seed, "seed", minimum=0)) if seed is not None else net.rng
+    return generator(rng, "rng")
 
-    w -> w - eta * (nabla_w + regularisation gradient), b -> b - eta * nabla_b, where the
-    gradients are means over the mini-batch and the regularisation is scaled by the training-set
-    size ``n`` (L2: (lmbda/n) w, so w -> (1 - eta*lmbda/n) w - eta*nabla_w; L1: (lmbda/n) sign(w));
-    biases are not regularised. Afterwards the layers' ``nabla_*`` hold this step's gradient.
-    """
-    x = net._check_input(x, "x")
-    y = check_targets(y, net.n_out, x.shape[1], net.dtype, "y")
-    optimizer = get_optimizer("sgd", eta)
-    optimizer.penalty = make_penalty(regularization, number(lmbda, "lmbda", low=0.0),
-                                     whole(n, "n", minimum=1))
-    with net.dropout(dropout):
-        net.bind_rng(rng or net.rng)
-        net.gradient(x, y, training=True)
-        optimizer.step(net.parameters())
+
+def _check_batch(net, mini_batch_size, training=None):
+    """Refuse mini-batches too small for the network (batch normalisation needs two examples),
+    or, given the training data, too large for memory (with the copy of the data the loop makes)."""
+    if mini_batch_size < net.min_batch:
+        raise ValueError(f"mini_batch_size must be at least {net.min_batch} for this network, got "
+                         f"{mini_batch_size}: batch normalisation normalises each neuron by its "
+                         "spread over the mini-batch, and one example has none")
+    if training is not None and training.X.shape[1] < net.min_batch:
+        raise ValueError(f"training_data must hold at least {net.min_batch} examples for this "
+                         f"network, got {training.X.shape[1]}: batch normalisation normalises each "
+                         "neuron by its spread over a mini-batch, and one example has none")
+    if training is not None:
+        fits_in_memory(net.training_numbers * mini_batch_size + training.X.size + training.Y.size,
+                       np.dtype(net.dtype).itemsize, "mini_batch_size",
+                       f"training with mini-batches of {mini_batch_size}", copies=1,
+                       why="every layer's outputs for the backward pass, and the training data")
 
 
 def _callbacks(stop, callback, callbacks, batch_cost, gradients, schedule, progress, verbose):
     """The callbacks a run's arguments ask for, the caller's own last."""
-    watchers = [cb.StopControl(stop), cb.ScheduleEta(schedule), cb.ProgressLog(progress, verbose)]
+    watchers = [cb.StopControl(stop, announce=verbose), cb.ScheduleEta(schedule),
+                cb.ProgressLog(progress, verbose)]
     if batch_cost:
         watchers.append(cb.BatchCost())
     if gradients is not None:

@@ -22,7 +22,7 @@ from .calls import call_student
 from .report import Feedback, finish
 from .shapes import shape_problem
 
-__all__ = ["check_backprop"]
+__all__ = ["check_backprop", "gradient_problem", "structure_problems", "where_to_look", "array_label"]
 
 
 _CALL_FULL = "backprop(weights, biases, x, y, activation, cost)"
@@ -60,12 +60,12 @@ def _sizes_list(sizes):
     return result
 
 
-def _array_label(kind, i):
+def array_label(kind, i):
     what = "weights" if kind == "w" else "biases"
     return f"nabla_{kind}[{i}] (the {what} of layer {i + 2})"
 
 
-def _gradient_problem(label, got, want, m, reduction, tolerance):
+def gradient_problem(label, got, want, m, reduction, tolerance):
     """A sentence saying how a student's gradient differs from the numerical one, or None."""
     got = np.asarray(got, dtype=float)
     bad = ~np.isfinite(got)
@@ -82,9 +82,11 @@ def _gradient_problem(label, got, want, m, reduction, tolerance):
     if ww > 0:
         cosine = gw / math.sqrt(ww * gg)
         scale = gw / ww
-        if cosine < -1 + 1e-6:
+        if cosine < -1 + 1e-6 and abs(scale + 1) < 1e-3:
             return (f"{label} has the wrong sign: right size, opposite direction (check the sign "
                     f"of (a - y) and of every term that follows from it)")
+        if cosine < -1 + 1e-6:
+            return f"{label} points the opposite way, and is not the right size either"
         if cosine > 1 - 1e-6:
             if m > 1 and math.isclose(scale, m, rel_tol=1e-4):
                 return (f"{label} is m = {m} times too large: the cost is the mean over the m "
@@ -93,14 +95,18 @@ def _gradient_problem(label, got, want, m, reduction, tolerance):
                 hint = ("the cost is the sum over the examples, so do not divide by m"
                         if reduction == "sum" else "divide by m only once")
                 return f"{label} is m = {m} times too small: {hint}"
+            if math.isclose(scale, 2, rel_tol=1e-4):
+                return f"{label} is twice the size it should be (right direction; a factor of 2 too many?)"
+            if math.isclose(scale, 0.5, rel_tol=1e-4):
+                return f"{label} is half the size it should be (right direction; a factor of 2 missing?)"
             if abs(scale - 1) > 0.01:
-                return f"{label} points the right way but is {scale:.3g} times the size it should be"
+                return f"{label} points the right way but has the wrong size (relative error {error:.1e})"
     diff = np.abs(got - want)
     index = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), got.shape))
     return f"{label} is wrong: relative error {error:.1e} (largest difference at index {index})"
 
 
-def _diagnosis(wrong, n_layers):
+def where_to_look(wrong, n_layers):
     """Where to look, from which arrays are wrong: ``wrong`` maps (kind, i) to a sentence."""
     top = max(i for _, i in wrong)
     l = top + 2
@@ -116,7 +122,7 @@ def _diagnosis(wrong, n_layers):
             f"(a^{l - 1})^T, with a^{l - 1} the activations going INTO layer {l}")
 
 
-def _structure_problems(result, weights, biases):
+def structure_problems(result, weights, biases):
     """Problems with the pair the student returned (type, lengths, order, shapes)."""
     n = len(weights)
     if result is None:
@@ -180,7 +186,7 @@ class _BoundCost:
 
 def _one_case(backprop, arity, sizes, cost, activation, m, reduction, tolerance, rng):
     """Problems found on one random network (a list of sentences) and its worst relative error."""
-    from ..engine import Network  # the engine is only needed here
+    from .. import Network  # the engine is only needed here
 
     net = Network(list(sizes), cost=cost, activation=activation, output_activation=activation,
                   seed=0)
@@ -194,10 +200,11 @@ def _one_case(backprop, arity, sizes, cost, activation, m, reduction, tolerance,
     args = [[w.copy() for w in weights], [b.copy() for b in biases], x.copy(), y.copy()]
     if arity == 6:
         args += [get_activation(activation), _BoundCost(get_cost(cost), get_activation(activation))]
-    result, error = call_student(backprop, args, "backprop")
-    if error:
-        return [error], None
-    problems = _structure_problems(result, weights, biases)
+    call = call_student(backprop, args, "backprop")
+    if call.error:
+        return [call.error], None
+    result = call.value
+    problems = structure_problems(result, weights, biases)
     for i, (w, b) in enumerate(zip(weights, biases)):
         if not (np.array_equal(args[0][i], w) and np.array_equal(args[1][i], b)):
             problems.append(f"backprop changed weights[{i}] or biases[{i}] in place; it should "
@@ -218,7 +225,7 @@ def _one_case(backprop, arity, sizes, cost, activation, m, reduction, tolerance,
         for kind, got in (("w", nabla_w[i]), ("b", nabla_b[i])):
             want = numerical_gradient(total_cost, getattr(layer, kind))
             worst = max(worst, norm_relative_error(got, want))
-            problem = _gradient_problem(_array_label(kind, i), got, want, m, reduction, tolerance)
+            problem = gradient_problem(array_label(kind, i), got, want, m, reduction, tolerance)
             if problem:
                 wrong[(kind, i)] = problem
     if not wrong:
@@ -226,7 +233,7 @@ def _one_case(backprop, arity, sizes, cost, activation, m, reduction, tolerance,
     problems = [wrong[key] for key in sorted(wrong, key=lambda key: (-key[1], key[0] != "b"))]
     if len(wrong) == 2 * len(weights) and all(" times too " in p for p in problems):
         return problems, worst  # one shared factor: the message itself says where to look
-    return problems + ["where to look: " + _diagnosis(wrong, len(weights))], worst
+    return problems + ["where to look: " + where_to_look(wrong, len(weights))], worst
 
 
 def check_backprop(backprop, *, sizes=((3, 4, 2), (2, 5, 3, 4)), costs=None, activation="sigmoid",

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import validate
+from .calls import call_student
 from .report import Feedback, finish
 from .shapes import not_an_array
 
@@ -171,9 +172,18 @@ def _run_points(xs, report, flag):
 
 
 def _check_update_rule(report, values, steps, grad, eta):
-    """Report the first step that is not x <- x - eta f'(x), and how it is off."""
+    """Report the first step that is not x <- x - eta f'(x), and how it is off. ``grad`` may be
+    the student's own derivative: it runs with a time limit, and what it raises is reported."""
     for k, (x, step) in enumerate(zip(values[:-1], steps), start=1):
-        expected = -eta * float(grad(x))
+        call = call_student(grad, (float(x),), "the derivative", time_limit=5.0)
+        try:
+            expected = -eta * float(call.value) if call.ok else None
+        except (TypeError, ValueError):
+            expected = None
+        if expected is None:
+            report.problem(f"at step {k}: " + (call.error or f"the derivative returned a "
+                                                               f"{type(call.value).__name__}, not a number"))
+            return
         if math.isclose(step, expected, rel_tol=1e-6, abs_tol=1e-12):
             continue
         if step == 0:

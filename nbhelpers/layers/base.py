@@ -39,13 +39,19 @@ attribute          default        meaning
 ``fan_in``,        from ``w``     for a layer with ``w`` and ``b``, which the network's initialiser
 ``fan_out``                       draws: the inputs and outputs each weight connects, from ``w``'s
                                   shape (n_out, n_in, ...): prod(n_in, ...), n_out * prod(...)
+                                  (the initialiser draws every array in ``decay``, each other
+                                  weight array with fan-in and fan-out read from its own shape)
 ``fixed_input_``    ``None``       one example's input shape when the layer fixes it (Dense:
 ``shape``                         (n_in,)); a network whose first layer says none needs
                                   ``input_shape=``
 ``output_shape``   same shape     one example's output shape, given one example's input shape;
                                   raise ValueError when the input does not fit
 ``workspace``      ``0``          extra numbers per example its forward pass holds (sizing
-                                  evaluation chunks)
+                                  evaluation chunks, checking memory)
+``time_gradient_  ``None``       for a layer with a time axis (recurrent layers): after a
+norms()``                         backward pass, the length of dC/dh_t for each time step t, which
+                                  the gradient monitor records
+``min_batch``      ``1``          the fewest examples a training pass needs (batch statistics: 2)
 ``config``         ``{}``         the constructor arguments that rebuild it (saving, ``repr``)
 ``array_shapes``   ``{}``         the shape of every param and buffer for a ``config`` (checking a
                                   saved file before building anything)
@@ -154,8 +160,19 @@ class Layer:
         return input_shape
 
     def workspace(self, input_shape):
-        """Extra numbers per example held by the forward pass (for sizing evaluation chunks)."""
+        """Extra numbers per example held by the forward pass (for sizing evaluation chunks and
+        checking that a mini-batch fits in memory)."""
         return 0
+
+    def time_gradient_norms(self):
+        """For a layer with a time axis: after a backward pass, ||dC/dh_t|| for t = 1, ..., T (a
+        1-D array), which the gradient monitor records; None for a layer without one."""
+        return None
+
+    def min_batch(self, input_shape):
+        """The fewest examples a training pass needs (batch normalisation: 2, since one value
+        has no spread), given one example's input shape."""
+        return 1
 
     def config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly), for saving."""

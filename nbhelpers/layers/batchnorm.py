@@ -15,6 +15,14 @@ with the unbiased N/(N-1) factor). In use (``training=False``), a single example
 running averages are used instead and the layer is a fixed affine map (whose backward pass is
 just $\gamma/\sqrt{\sigma^2+\epsilon}$ times the incoming gradient).
 
+Training needs more than one value per feature: a mini-batch of one example has no spread (its
+$\hat x$ is 0, so $\gamma$ never learns, and the running variance collapses towards 0). Such a
+batch is refused, as PyTorch refuses it (unless the layer is ``frozen``: a training-mode pass
+that changes nothing, as lesson 11 takes to show that every $\hat x$ is then 0), and a run whose
+last mini-batch would hold one example leaves that example out of the epoch and says so
+(``engine.training``). Feature maps give many values per channel even for one example, so they
+are not affected.
+
 Backward pass, with N the count each statistic is taken over and sums over those N entries:
 
 $$\frac{\partial C}{\partial\beta} = \sum g, \qquad \frac{\partial C}{\partial\gamma} = \sum g\hat x,
@@ -28,6 +36,8 @@ Used by: the engine and notebook 11 (beyond plain SGD).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -64,6 +74,11 @@ class BatchNorm(Layer):
                              f"{tuple(input_shape)} per example")
         return input_shape
 
+    def min_batch(self, input_shape):
+        """Two examples for a layer of neurons (one example has no spread to normalise by: its
+        x_hat is 0, so gamma never learns); one for feature maps, whose positions give the spread."""
+        return 2 if math.prod(input_shape[1:]) == 1 else 1
+
     def _view(self, array, ndim):
         """A (n, 1) per-feature array shaped to broadcast against ndim-dimensional inputs."""
         return array.reshape((self.n_features,) + (1,) * (ndim - 1))
@@ -74,9 +89,15 @@ class BatchNorm(Layer):
                              f"({self.n_features}, H, W, m), got {a.shape}")
         axes = tuple(range(1, a.ndim))
         if training:
+            count = a.size // self.n_features
+            if count < 2 and not self.frozen:    # frozen: a look that changes nothing (lesson 11)
+                raise ValueError(f"{self!r} cannot train on a mini-batch of one example: it "
+                                 "normalises each neuron by its spread over the mini-batch, and "
+                                 "one value has none (x_hat would be 0, gamma would never learn "
+                                 "and the running variance would collapse); use mini-batches of "
+                                 "at least 2")
             mean = a.mean(axis=axes, keepdims=True)
             var = a.var(axis=axes, keepdims=True)
-            count = a.size // self.n_features
             if not self.frozen:   # frozen (gradient checks): leave the running averages alone
                 keep = self.momentum
                 self.running_mean *= keep

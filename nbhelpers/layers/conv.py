@@ -126,6 +126,12 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         K = self.out_channels
         _, H, W, m = a.shape
+        if H < kh or W < kw:
+            raise ValueError(f"{self!r} needs feature maps of at least {kh}x{kw} (its kernel), got "
+                             f"{H}x{W} (input shape {a.shape})")
+        fits_in_memory((self.fan_in + 2 * K) * (H - kh + 1) * (W - kw + 1) * m, a.dtype.itemsize,
+                       "a", f"{self!r} on {m} example{'s' if m != 1 else ''} of {H}x{W}",
+                       copies=1, why="its patches, z and a'")
         cols = im2col(a, kh, kw)
         z = (self.w.reshape(K, -1) @ cols).reshape(K, H - kh + 1, W - kw + 1, m)
         z += self.b.reshape(K, 1, 1, 1)

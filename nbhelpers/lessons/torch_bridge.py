@@ -11,7 +11,10 @@ to install it.
   our ``b`` (n_out, 1) is ``Linear.bias`` flattened) followed by its activation; ``Conv2D`` becomes
   ``nn.Conv2d`` (our filters (K, C, kh, kw) are ``Conv2d.weight`` as they are: both compute a valid
   cross-correlation); ``MaxPool2D``, ``Flatten``, ``Dropout`` and ``BatchNorm`` become their torch
-  namesakes.
+  namesakes. ``RNN`` and ``LSTM`` become ``nn.RNN`` and ``nn.LSTM`` (subclasses that take our
+  layout, see ``recurrent_twin``): ``w`` is ``weight_ih_l0``, ``u`` is ``weight_hh_l0`` (the LSTM's
+  four blocks in torch's order i, f, g, o), and our one bias ``b`` is torch's two added together
+  (``bias_ih_l0`` = b, ``bias_hh_l0`` = 0; ``from_torch`` adds them).
 - ``from_torch(model, like)``: a copy of the network ``like`` holding ``model``'s weights (the round
   trip ``from_torch(to_torch(net), net)`` gives back exactly the same numbers).
 - ``to_torch_batch(x)`` / ``from_torch_batch(t)``: only the example axis moves. Ours is last,
@@ -37,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ..costs import get_cost
-from ..layers import Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from ..layers import LSTM, RNN, Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from ..validate import fail, float_dtype, shape
 
 #: PyTorch's own index of its CPU-only builds (a plain ``pip install torch`` on Linux fetches the
@@ -64,7 +67,7 @@ def install_command(cwd=None):
 ACTIVATION_MODULES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU",
                       "leaky_relu": "LeakyReLU", "softmax": "Softmax", "linear": None}
 
-SUPPORTED = "Dense, Activation, Conv2D, MaxPool2D, Flatten, Dropout (inverted) or BatchNorm"
+SUPPORTED = "Dense, Activation, Conv2D, MaxPool2D, Flatten, Dropout (inverted), BatchNorm, RNN or LSTM"
 
 
 def torch_available():
@@ -112,7 +115,8 @@ def _activation_module(nn, activation, where):
 
 def _build(net, dtype, caller):
     """``(model, links)``: the torch twin of ``net`` with zero weights, and how its parameters and
-    buffers correspond to ours: ``links`` holds (module index, torch name, our layer, our name)."""
+    buffers correspond to ours: ``links`` holds (module index, torch name, our layer, our name);
+    the torch name is a tuple of names when torch's arrays add up to our one (the RNN's biases)."""
     torch = _torch(caller)
     nn = torch.nn
     dtype = _dtype(torch, dtype)
@@ -139,6 +143,11 @@ def _build(net, dtype, caller):
             modules.append(nn.Flatten())
         elif type(layer) is Dropout and layer.inverted:
             modules.append(nn.Dropout(layer.p))
+        elif type(layer) in (RNN, LSTM):
+            twin = recurrent_twin(type(layer).__name__)
+            modules.append(twin(layer.n_in, layer.n_hidden, layer.sequence, dtype=dtype))
+            links += [(here, "weight_ih_l0", layer, "w"), (here, "weight_hh_l0", layer, "u"),
+                      (here, ("bias_ih_l0", "bias_hh_l0"), layer, "b")]
         elif type(layer) is BatchNorm:
             # torch keeps (1 - momentum) of the new batch's statistics where we keep momentum of the old
             norm = nn.BatchNorm1d if len(in_shape) == 1 else nn.BatchNorm2d
@@ -173,11 +182,18 @@ def to_torch(net, dtype=np.float64):
     torch = _torch("to_torch")
     model, links = _build(net, dtype, "to_torch")
     with torch.no_grad():
-        for index, torch_name, layer, name in links:
-            target = getattr(model[index], torch_name)
+        for index, torch_names, layer, name in links:
+            first, *rest = _names(torch_names)
+            target = getattr(model[index], first)
             ours = getattr(layer, name)
             target.copy_(torch.from_numpy(np.ascontiguousarray(ours).reshape(target.shape)))
+            for other in rest:
+                getattr(model[index], other).zero_()
     return model
+
+
+def _names(torch_names):
+    return (torch_names,) if isinstance(torch_names, str) else torch_names
 
 
 def from_torch(model, like, copy=True):
@@ -199,15 +215,51 @@ def from_torch(model, like, copy=True):
     for k, (theirs, ours) in enumerate(zip(model, reference)):
         if type(theirs) is not type(ours):
             fail(f"model[{k}]", f"a {type(ours).__name__}, as in to_torch(like)", theirs)
-    for index, torch_name, layer, name in links:
-        value = getattr(model[index], torch_name)
-        wanted = tuple(getattr(reference[index], torch_name).shape)
-        if value is None or tuple(value.shape) != wanted:
-            fail(f"model[{index}].{torch_name}", f"a tensor of shape {wanted}, as in to_torch(like)",
-                 None if value is None else f"shape {tuple(value.shape)}")
+    for index, torch_names, layer, name in links:
+        total = 0
+        for torch_name in _names(torch_names):
+            value = getattr(model[index], torch_name)
+            wanted = tuple(getattr(reference[index], torch_name).shape)
+            if value is None or tuple(value.shape) != wanted:
+                fail(f"model[{index}].{torch_name}", f"a tensor of shape {wanted}, as in "
+                     "to_torch(like)", None if value is None else f"shape {tuple(value.shape)}")
+            total = total + value.detach().cpu().numpy()
         target = getattr(layer, name)
-        target[...] = value.detach().cpu().numpy().reshape(target.shape)
+        target[...] = total.reshape(target.shape)
     return net
+
+
+_TWINS = {}
+
+
+def recurrent_twin(kind):
+    """The torch class that stands for our ``"RNN"`` or ``"LSTM"`` layer: a subclass of ``nn.RNN``
+    or ``nn.LSTM`` (so every torch tool treats it as one) that reads and writes our layout.
+
+    ``twin(n_in, n_hidden, sequence, dtype=...)`` takes a batch of sequences with only the example
+    axis moved, (m, n_in, T) (what ``to_torch_batch`` makes of our (n_in, T, m)), runs the torch
+    layer on it (with ``batch_first``, h_0 = c_0 = 0), and returns the last state (m, n_hidden), or
+    with ``sequence`` every state, (m, n_hidden, T). Torch always backpropagates through the whole
+    sequence: a layer with ``truncate`` has a twin that computes the same outputs, not its gradient.
+    """
+    torch = _torch("recurrent_twin")
+    base = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM}[kind]
+    if kind not in _TWINS:
+        class Twin(base):
+            def __init__(self, n_in, n_hidden, sequence=False, dtype=None):
+                super().__init__(n_in, n_hidden, batch_first=True, dtype=dtype)
+                self.sequence = sequence
+
+            def forward(self, x):
+                states, _ = super().forward(x.transpose(1, 2))        # (m, T, n_hidden)
+                return states.transpose(1, 2) if self.sequence else states[:, -1]
+
+            def extra_repr(self):
+                return super().extra_repr() + f", sequence={self.sequence}"
+
+        Twin.__name__ = Twin.__qualname__ = f"Sequence{kind}"
+        _TWINS[kind] = Twin
+    return _TWINS[kind]
 
 
 def to_torch_batch(x, dtype=np.float64, shape=None):

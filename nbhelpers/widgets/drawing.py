@@ -1,8 +1,8 @@
 """What a trainer panel shows after a run: the learning curves (and weights) as a PNG, their
 title, and the status line.
 
-Drawn without pyplot (a ``matplotlib.figure.Figure`` of its own), so it is safe in the panel's
-background thread.
+Drawn without pyplot (a ``matplotlib.figure.Figure`` of its own), with mathtext's parser under
+``explorers.guard_mathtext``'s lock, so it is safe in the panel's background thread while cells draw.
 
 Used by: ``widgets.panel`` (``TrainerPanel``), and so by notebooks 03, 05, 06 and 07.
 """
@@ -49,6 +49,9 @@ def render(history, s, net=None):
     from matplotlib.figure import Figure
 
     from ..plots import plot_history, plot_weights
+    from .explorers import guard_mathtext
+
+    guard_mathtext()
 
     width = FIGURE_WIDTH_WITH_WEIGHTS if net is not None else FIGURE_WIDTH
     fig = Figure(figsize=(width, FIGURE_HEIGHT), layout="constrained")

@@ -196,7 +196,8 @@ class TrainerPanel:
     @property
     def error(self):
         """The message in the panel's red error area as plain text (str; "" when there is none):
-        an exception as "Type: message", or the engine's advice after a divergence."""
+        an exception as "Type: message", or the engine's advice after a divergence or a warning
+        (outputs saturated, weights running away)."""
         return self._error_text
 
     # ------------------------------------------------------------------ display
@@ -313,8 +314,9 @@ class TrainerPanel:
         if history.stopped == "diverged":
             self.progress.bar_style = "danger"
             self._set_error(history.message)
-        elif history.stopped:
+        elif history.stopped or history.warnings:
             self.progress.bar_style = "warning"
+            self._set_error(" ".join(history.warnings))    # e.g. outputs saturated: what to change
         else:
             self.progress.bar_style = "success"
         return history
