@@ -16,7 +16,6 @@ Used by: the README and notebook 00 (start here); not needed inside the notebook
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
@@ -31,12 +30,14 @@ from .optimizers import OPTIMIZERS
 from .regularization import REGULARIZATIONS
 from .reproduce import add_parser as add_reproduce_parser
 from .schedules import SCHEDULES
+from .validate import number, whole
 
 DATA_CHOICES = ("sample", "fashion_sample", "mnist", "fashion")
 
 
 def _number(kind, minimum=None, strict=False, maximum=None):
-    """An argparse type: a finite int/float with bounds, and an error naming the bound."""
+    """An argparse type: a finite int/float with bounds, checked by ``validate`` (whose message,
+    naming the bound, argparse prefixes with the option)."""
 
     def parse(text):
         try:
@@ -44,13 +45,12 @@ def _number(kind, minimum=None, strict=False, maximum=None):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
                                              f"got {text!r}") from None
-        if kind is float and not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-        if minimum is not None and (value <= minimum if strict else value < minimum):
-            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum}, got {text}")
-        if maximum is not None and value >= maximum:
-            raise argparse.ArgumentTypeError(f"must be < {maximum}, got {text}")
-        return value
+        try:
+            if kind is int:
+                return whole(value, "value", minimum=minimum, maximum=maximum)
+            return number(value, "value", low=minimum, high=maximum, low_open=strict, high_open=True)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
 

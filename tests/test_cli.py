@@ -24,18 +24,18 @@ def test_train_prints_epochs_and_saves(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--eta", "0"], "argument --eta: must be > 0, got 0"),
+    (["--eta", "0"], "argument --eta: value must be a finite number > 0, got 0.0"),
     (["--eta", "fast"], "argument --eta: expected a number, got 'fast'"),
-    (["--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["--epochs", "0"], "argument --epochs: value must be a whole number >= 1, got 0"),
     (["--mini-batch-size", "2.5"], "argument --mini-batch-size: expected a whole number"),
-    (["--lmbda", "-1"], "argument --lmbda: must be >= 0"),
+    (["--lmbda", "-1"], "argument --lmbda: value must be a finite number >= 0"),
     (["--cost", "hinge"], "argument --cost: unknown cost 'hinge'; choose from cross-entropy, "
                           "log-likelihood, quadratic"),
     (["--data", "cifar"], "argument --data: unknown data set 'cifar'; choose from fashion, fashion-sample, "
                           "mnist, sample"),
     (["--sizes", "784"], "argument --sizes: give at least two layers"),
     (["--sizes", "100", "10"], "the first size must be 784 and the last 10, got 100 10"),
-    (["--dropout", "1"], "argument --dropout: must be < 1"),
+    (["--dropout", "1"], "argument --dropout: value must be a finite number >= 0 and < 1"),
     (["--save", "net.pkl"], "argument --save: the file name must end in .json or .npz"),
     (["--activation", "swish"], "argument --activation: unknown activation 'swish'"),
     (["--optimizer", "lbfgs"], "argument --optimizer: unknown optimizer 'lbfgs'; choose from adagrad, "
