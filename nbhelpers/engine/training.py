@@ -237,13 +237,10 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
         early_stopping: stop when the evaluation accuracy has not improved for this many
             epochs, and restore the weights of the best epoch.
         monitor_batch_cost: also record every mini-batch's cost in ``history.batch_cost``.
-        monitor_gradients: ``"epoch"`` or ``"batch"``: record the length of each layer's
-            gradient dC/db in ``history.gradient_norms`` / ``history.batch_gradient_norms``
-            (and, for recurrent layers, the length of dC/dh_t at every time step in
-            ``history.time_gradient_norms`` / ``history.batch_time_gradient_norms``).
-        clip: gradient clipping: before each step, a mini-batch gradient longer than ``clip``
-            (over all parameters together) is shortened to that length, its direction kept
-            (``optimizers.clip_gradients``); ``history.clipped_steps`` counts them per epoch.
+        monitor_gradients: ``"epoch"`` or ``"batch"``: record each layer's ||dC/db|| (and a
+            recurrent layer's ||dC/dh_t|| per time step) in ``history``'s gradient norms.
+        clip: shorten a mini-batch gradient longer than ``clip`` (all parameters together) to
+            that length (``optimizers.clip_gradients``), counted in ``history.clipped_steps``.
         callback: called as ``callback(net, history)`` after each recorded epoch, including
             one cut short (e.g. for a live plot); it may raise ``StopTraining``.
         callbacks: more ``nbhelpers.engine.callbacks.Callback`` objects (any of their hooks may
@@ -252,19 +249,16 @@ def fit(net, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_
             checked after every mini-batch: True ends training cleanly (the Stop button).
         rng, seed: the generator (or a seed for one) for shuffling and dropout; by default
             the network's own.
-        resume: continue from the optimiser state (velocities, Adam's averages and step
-            count) this network kept from its last run or its file (``net.optimizer_state``,
-            which ``save`` writes); by default each run starts the optimiser afresh, even an
-            optimiser object used before.
+        resume: continue from the optimiser state this network kept from its last run or its
+            file (``net.optimizer_state``); by default every run starts the optimiser afresh.
         progress: show a tqdm progress bar over epochs.
         verbose: print one line per epoch, warnings, and why training stopped early.
 
-    Each epoch shuffles with ``perm = rng.permutation(n)`` and steps through the mini-batches
-    ``perm[k:k + mini_batch_size]`` (with batch normalisation, a last one of one example is left
-    out, with a note in ``history.warnings``). Ctrl-C ends training after the current mini-batch,
-    keeping what was learned; a second one stops at once (``KeyboardInterrupt``). After each
-    epoch ``engine.guard`` stops a lost run (its epoch undone, ``history.message`` saying what to
-    change) and warns of one going wrong (``history.warnings``).
+    Each epoch steps through ``perm[k:k + mini_batch_size]`` of ``perm = rng.permutation(n)`` (with
+    batch normalisation a last mini-batch of one is left out, noted in ``history.warnings``).
+    Ctrl-C ends training after the current mini-batch, keeping what was learned; a second one
+    stops at once. After each epoch ``engine.guard`` stops a lost run (its epoch undone,
+    ``history.message`` saying what to change) and warns of one going wrong (``history.warnings``).
     """
     epochs = whole(epochs, "epochs", minimum=0)
     mini_batch_size = whole(mini_batch_size, "mini_batch_size", minimum=1)
