@@ -113,7 +113,7 @@ lint: $(STAMP)
 notebooks-clean: $(STAMP) git-filter
 	$(BIN)/python -m pytest -q tests/test_notebook_storage.py
 
-# tests/test_assignments.py grades the assignments with nbgrader in the instructor's environment,
+# tests/test_assignments*.py grade the assignments with nbgrader in the instructor's environment,
 # so the unit tests create it (make classroom); the learner's .venv never gets nbgrader.
 # `make test` runs the unit tests (the grading among them), every notebook and the browser tests in
 # one pytest run on two workers (pytest-xdist); conftest.py keeps each notebook and test file on one

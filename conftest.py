@@ -15,7 +15,7 @@ SPREAD = ("tests/test_lessons_catch_broken_backprop.py",)
 #: The longest units, longest first (measure with ``pytest --durations=0``; order matters more than
 #: completeness: a unit missing here starts after these).
 LONGEST_FIRST = (
-    "tests/test_assignments.py",   # its fixture starts nbgrader's autograding in the background
+    "tests/test_assignments.py",   # the first test starts nbgrader's autograding in the background
     "notebooks/10-convolutional-networks.ipynb",
     "browser_tests/test_trainer_in_jupyterlab.py",
     "notebooks/12-from-numpy-to-pytorch.ipynb",
@@ -28,6 +28,11 @@ LONGEST_FIRST = (
     "notebooks/08-a-visual-proof-of-universality.ipynb",
     "tests/test_reproduce.py",
     "tests/test_lessons_catch_broken_backprop.py",   # many tests of a few seconds each
+    "tests/test_assignments_graded.py",     # waits for the autograding, which is done by then
+    "notebooks/13-recurrent-networks.ipynb",
+    "browser_tests/test_site_offline.py",
+    "browser_tests/test_lesson_saved_in_jupyterlab.py",
+    "tests/test_full_size.py",
 )
 
 
