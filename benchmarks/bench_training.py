@@ -2,8 +2,9 @@
 
     python benchmarks/bench_training.py            (or: make bench)
 
-All cases use the bundled 4,000-image training sample and mini-batches of 10; each time is the best
-of a few runs, and the contenders of a case are measured side by side in the same run.
+All cases use the bundled 4,000-image training sample (``--images N``: its first N) and mini-batches
+of 10; each time is the best of a few runs, and the contenders of a case are measured side by side
+in the same run.
 
 1. [784, 30, 10], quadratic cost, eta 3.0 (chapter 1): one epoch.
 2. [784, 100, 10], cross-entropy with L2 (lmbda 5), eta 0.5 (chapter 3): one epoch.
@@ -171,7 +172,7 @@ def report(rows):
 
 
 def fully_connected(args, data):
-    X, y = data.train
+    X, y = (part[..., :args.images] for part in data.train)
     n = X.shape[1]
     pairs = [(X[:, [i]], np.eye(10)[:, [y[i]]]) for i in range(n)]
     cases = [
@@ -207,6 +208,7 @@ def fully_connected(args, data):
 def book_command(args):
     print("The book's chapter-1 command, one epoch, lists of (x, y) pairs, test data evaluated")
     training_data, _, test_data = mnist_loader.load_data_wrapper()
+    training_data = training_data[:args.images]
     n = len(training_data)
     reference = PerExampleNetwork([784, 30, 10])
     rng = np.random.default_rng(0)
@@ -231,9 +233,10 @@ def book_command(args):
 CONV_WORKER = r"""
 import json, sys, time
 import numpy as np
-kind, repeats = sys.argv[1], int(sys.argv[2])
+kind, repeats, images = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 from nbhelpers.data import load_mnist
-X, y = load_mnist(dtype=np.float32).train
+X, y = (part[..., :images] for part in load_mnist(dtype=np.float32).train)
+X = np.asfortranarray(X)
 n = X.shape[1]
 if kind == "engine":
     from nbhelpers import Network
@@ -288,7 +291,7 @@ def conv(args):
           "float32, 1 thread")
     results = []
     for kind in ("engine", "torch"):
-        done = subprocess.run([sys.executable, "-c", CONV_WORKER, kind, str(args.repeats)],
+        done = subprocess.run([sys.executable, "-c", CONV_WORKER, kind, str(args.repeats), str(args.images)],
                               capture_output=True, text=True,
                               env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                                        MKL_NUM_THREADS="1"))
@@ -312,9 +315,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per contender (best is kept)")
     parser.add_argument("--only", choices=("fc", "book", "conv"), help="run one group of cases")
+    parser.add_argument("--images", type=int, default=4000,
+                        help="train on the first N of the sample's 4,000 images (default: all)")
     args = parser.parse_args(argv)
+    if not 10 <= args.images <= 4000:
+        parser.error(f"argument --images: must be from 10 to 4000; got {args.images}")
     data = load_mnist()
-    print(f"One epoch over {data.train[0].shape[1]} training images (best of {args.repeats})\n")
+    print(f"One epoch over {args.images} training images (best of {args.repeats})\n")
     if args.only in (None, "fc"):
         fully_connected(args, data)
     if args.only in (None, "book"):
