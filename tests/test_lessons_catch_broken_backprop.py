@@ -30,9 +30,10 @@ Each break has the lessons that teach the broken thing; those lessons are run wi
 catch it. Every break is first shown to change what the engine computes (a gradient check or one
 optimiser step), so a break that silently stops applying cannot make these tests pass.
 
-Each notebook's code cells are run in order, in a fresh Python process, by an IPython shell (the
-same one that runs code in a Jupyter kernel, without the kernel: no messaging, so no widget front end
-to wait for), after the break and until the first cell that raises. The test passes when that cell
+Each notebook's code cells are run in order, in a process of their own (forked from a server that
+has the lessons' imports loaded), by an IPython shell (the same one that runs code in a Jupyter
+kernel, without the kernel: no messaging, so no widget front end to wait for), after the break and
+until the first cell that raises. The test passes when that cell
 is a check cell (its first line starts with "# CHECK") and it raised an AssertionError: the lesson
 caught the bug, rather than crashing on something unrelated. That the same notebooks pass with the
 real engine is what `make test`'s nbval run checks.
@@ -41,6 +42,8 @@ real engine is what `make test`'s nbval run checks.
 import json
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -219,15 +222,101 @@ TRAINING_LESSONS = [p for p in sorted(NOTEBOOK_DIR.glob("*.ipynb"))
                     if USES_THE_ENGINES_GRADIENTS.search(_code(p))]
 
 
-def run_notebook(path, before=""):
+# The runs share a warm process: a server that imports once what the lessons import (a fresh
+# interpreter spends over a second on that, for each of some thirty runs), then forks a child per
+# run, which applies its break and runs the lesson as RUNNER says, in a process of its own, so that
+# no break reaches another run. PyTorch is left out: it starts threads, and a fork copies none.
+SERVER = """\
+import json, os, re, sys, traceback
+import nbformat
+from IPython.core.interactiveshell import InteractiveShell
+IMPORT = re.compile(r"^\\s*(?:from\\s+([\\w.]+)\\s+import|import\\s+([\\w.]+))", re.M)
+names = {match.group(1) or match.group(2) for name in sorted(os.listdir(".")) if name.endswith(".ipynb")
+         for cell in nbformat.read(name, as_version=4).cells if cell.cell_type == "code"
+         for match in IMPORT.finditer(cell.source)}
+for name in sorted(names):
+    if name.split(".")[0] in ("numpy", "matplotlib", "nbhelpers", "ipywidgets"):
+        __import__(name)
+print("ready", flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            out = os.open(request["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            sys.argv = ["runner", request["path"], request["before"]]
+            exec(compile(RUNNER, "<runner>", "exec"), {"__name__": "__main__"})
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class LessonRunner:
+    """The server above, started on first use; ``run`` gives it one lesson and one break."""
+
+    def __init__(self, folder):
+        self.folder, self.process, self.runs = Path(folder), None, 0
+
+    def _start(self):
+        env = {**os.environ, "MPLBACKEND": "Agg"}
+        self.log = (self.folder / "server.log").open("w")
+        self.process = subprocess.Popen([sys.executable, "-c", f"RUNNER = {RUNNER!r}\n" + SERVER],
+                                        cwd=NOTEBOOK_DIR, env=env, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        start_new_session=True)
+        assert self._reply(TIMEOUT) == "ready", self._trouble("the lesson runner did not start")
+
+    def _reply(self, seconds):
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        return self.process.stdout.readline().strip() if ready else None
+
+    def _trouble(self, what):
+        self.close()
+        return f"{what}:\n{(self.folder / 'server.log').read_text()[-2000:]}"
+
+    def run(self, path, before):
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        self.runs += 1
+        out = self.folder / f"run-{self.runs}.txt"
+        self.process.stdin.write(json.dumps({"path": str(path), "before": before, "out": str(out)}) + "\n")
+        self.process.stdin.flush()
+        reply = self._reply(TIMEOUT)
+        if reply is None:
+            raise AssertionError(self._trouble(f"{path.name} still ran after {TIMEOUT} s"))
+        assert reply, self._trouble("the lesson runner died")
+        lines = out.read_text(errors="replace").strip().splitlines()
+        assert json.loads(reply)["exit"] == 0 and lines, f"the runner failed:\n{''.join(lines[-30:])}"
+        return json.loads(lines[-1])
+
+    def close(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory):
+    lessons = LessonRunner(tmp_path_factory.mktemp("lesson-runs"))
+    yield lessons
+    lessons.close()
+
+
+def run_notebook(runner, path, before=""):
     """Run the code cells of ``path`` after ``before``; returns (failed, seconds), where failed is
     None or a dict with the failing cell's index, the exception's name and its message."""
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-c", RUNNER, str(path), before], cwd=NOTEBOOK_DIR,
-                          env=env, capture_output=True, text=True, timeout=TIMEOUT)
-    lines = done.stdout.strip().splitlines()
-    assert done.returncode == 0 and lines, f"the runner failed:\n{done.stderr[-2000:]}"
-    report = json.loads(lines[-1])
+    report = runner.run(path, before)
     return report["failed"], report["seconds"]
 
 
@@ -261,17 +350,17 @@ def test_the_lessons_that_train_are_found():
     assert set(TEACHERS) == set(BREAKS)
 
 
-def test_the_runner_reports_the_first_failing_cell(tmp_path):
+def test_the_runner_reports_the_first_failing_cell(tmp_path, runner):
     cells = ["y = 1", "# CHECK: x is 2\nassert x == 2, 'x is not 2'\nprint('✓')", "raise KeyError"]
     path = tmp_path / "lesson.ipynb"
     path.write_text(json.dumps({
         "cells": [{"cell_type": "code", "execution_count": None, "id": str(i), "metadata": {},
                    "outputs": [], "source": c} for i, c in enumerate(cells)],
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    failed, _ = run_notebook(path, before="import builtins\npatch(builtins, 'x', 1)")
+    failed, _ = run_notebook(runner, path, before="import builtins\npatch(builtins, 'x', 1)")
     assert failed["cell"] == 1 and failed["ename"] == "AssertionError"
     assert failed["evalue"] == "x is not 2"
-    failed, _ = run_notebook(path, before="import builtins\npatch(builtins, 'x', 2)")
+    failed, _ = run_notebook(runner, path, before="import builtins\npatch(builtins, 'x', 2)")
     assert failed["cell"] == 2 and failed["ename"] == "KeyError"
 
 
@@ -339,8 +428,8 @@ def test_each_break_changes_what_the_engine_computes(name, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "path"), CASES, ids=[f"{n}-{p.stem[:2]}" for n, p in CASES])
-def test_lesson_fails_a_check_when_the_engine_is_broken(name, path):
-    failed, seconds = run_notebook(path, before=BREAKS[name])
+def test_lesson_fails_a_check_when_the_engine_is_broken(name, path, runner):
+    failed, seconds = run_notebook(runner, path, before=BREAKS[name])
     assert failed is not None, f"{path.name} ran to the end with the break {name!r}: no check noticed"
     source = "".join(_cells(path)[failed["cell"]]["source"])
     first_line = source.strip().splitlines()[0]
