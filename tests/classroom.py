@@ -48,8 +48,10 @@ from nndl_grading import course as course_numbers  # noqa: E402
 
 SECRET = "the test suite's course secret"
 # A correct cell of the model answers takes at most about a second (1.25 s measured on a busy
-# machine); a cell that never ends costs this much CPU time (the made-up class has four).
-CELL_TIMEOUT = 5
+# machine), but the memory bomb must reach the sandbox's memory limit within it on a busy machine
+# too (with 5 s it did not); a cell that never ends costs this much CPU time (the made-up class
+# has four).
+CELL_TIMEOUT = 10
 #: Seconds the whole autograding round may take before it is stopped (it takes 2-3 minutes).
 DEADLINE = 1500
 TEST_CONFIG = f"""

@@ -183,13 +183,19 @@ def test_the_grader_keeps_a_bounded_harmless_share_of_any_output():
     assert report["kinds"] == ["application/vnd.nndl.grader+json", "text/plain"]
 
 
-def test_pages_the_instructor_opens_run_no_students_code(grades, course):
+@pytest.fixture(scope="module")
+def feedback(grades, course):
+    """The feedback pages of the made-up class (amy, bob, cal, dia), the student of the exchange
+    (fay), the one who printed the hidden tests (ida) and the one who flooded the grader (kim)."""
+    run(["nbgrader", "generate_feedback", "*", "--student", "[a-dfik]*"], course["root"], course["env"])
+    return course["root"] / "feedback"
+
+
+def test_pages_the_instructor_opens_run_no_students_code(feedback):
     """The Formgrader and the feedback pages show the graded notebook as HTML, in the browser of
     the instructor (where the Formgrader has the rights of the instructor's Jupyter server)."""
     name = NAMES[0]
-    root = course["root"]
-    run(["nbgrader", "generate_feedback", name, "--student", "kim-floods", "--force"], root, course["env"])
-    page = (root / "feedback" / "kim-floods" / name / f"{name}.html").read_text()
+    page = (feedback / "kim-floods" / name / f"{name}.html").read_text()
     assert "kim-was-here" in page                                 # shown, as text,
     scripts = _Scripts()
     scripts.feed(page)
@@ -203,11 +209,8 @@ def test_the_log_warns_about_real_tampering_only(grades, course):
     assert restored and all("hal-tampers" in line for line in restored), restored
 
 
-def test_feedback_shows_no_hidden_test(grades, course):
+def test_feedback_shows_no_hidden_test(feedback, course):
     root = course["root"]
-    # the made-up class (amy, bob, cal, dia), the student of the exchange (fay), the one who
-    # printed the hidden tests (ida) and the one who flooded the grader with output (kim)
-    run(["nbgrader", "generate_feedback", "*", "--student", "[a-dfik]*"], root, course["env"])
     hidden, answers = set(), set()
     for name in NAMES:
         for cell in nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4).cells:
@@ -216,7 +219,7 @@ def test_feedback_shows_no_hidden_test(grades, course):
             answers.update(hidden_lines(source.replace("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
                                         .replace("### END SOLUTION", "### END HIDDEN TESTS")))
     hidden -= answers       # a line a student may write as their own answer (02's BP1-BP3 one-liners)
-    pages = list((root / "feedback").rglob("*.html"))
+    pages = list(feedback.rglob("*.html"))
     assert len(pages) >= len(NAMES) * len(demo.STUDENTS)
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))    # as the browser shows it
