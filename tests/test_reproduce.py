@@ -377,7 +377,8 @@ QUOTED = {"03-a-network-that-recognises-digits": ["ch1-network"],
           "06-overfitting-and-regularisation": ["ch3-ce30"],
           "09-why-deep-networks-are-hard-to-train": ["ch5-hidden1", "ch5-hidden2", "ch5-hidden3",
                                                      "ch5-hidden4", "ch5-gradients"],
-          "10-convolutional-networks": ["ch6-shallow", "ch6-conv1", "ch6-conv2", "ch6-relu"]}
+          "10-convolutional-networks": ["ch6-shallow", "ch6-conv1", "ch6-conv2", "ch6-relu",
+                                        "ch6-extra-fc"]}
 
 
 @pytest.mark.parametrize("lesson", QUOTED)
